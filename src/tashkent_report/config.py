@@ -1,0 +1,27 @@
+"""Project paths, found from the package's location rather than the working directory."""
+
+from pathlib import Path
+
+
+def _find_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "data" / "datapackage.json").is_file():
+            return parent
+    raise RuntimeError(f"cannot find the project root (data/datapackage.json) above {here}")
+
+
+ROOT = _find_root()
+DATA = ROOT / "data"
+DATAPACKAGE = DATA / "datapackage.json"
+FIGURES = ROOT / "figures"
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
+
+
+def relative(path: Path) -> str:
+    """Path as shown in messages: relative to the project root when possible."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,236 @@
+"""Load the article and its fact tables, and refuse anything that does not check out.
+
+Schema checks (types, required cells, allowed values, unique ids, foreign keys) are done by
+Frictionless against ``data/datapackage.json``; this module adds what a schema cannot say:
+the source text's hash, and that every quote sits at its offsets in that text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import DATAPACKAGE, relative
+
+
+class DataError(Exception):
+    """Bad input: names the file, the row and the field, and what is wrong."""
+
+    def __init__(self, file, message: str, line: int | None = None, field: str | None = None):
+        self.file = relative(Path(file))
+        self.line = line
+        self.field = field
+        self.detail = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.line is not None and self.file.endswith(".csv"):
+            row = f"data row {self.line - 1}" if self.line > 1 else "header"
+            where.append(f"line {self.line} ({row})")
+        elif self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field is not None:
+            where.append(f"field '{self.field}'")
+        return ", ".join(where) + ": " + self.detail
+
+
+@dataclass
+class Facts:
+    """The verified source text, its metadata and the fact tables, one DataFrame each."""
+
+    text: str
+    article: dict
+    tables: dict[str, pd.DataFrame]
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_descriptor(datapackage: Path = DATAPACKAGE) -> dict:
+    try:
+        return json.loads(Path(datapackage).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(datapackage, f"cannot read the data package descriptor: {exc}") from exc
+
+
+def load_article(datapackage: Path = DATAPACKAGE, descriptor: dict | None = None) -> tuple[str, dict]:
+    """The raw article text, after checking its sha256 against the descriptor."""
+    descriptor = descriptor or read_descriptor(datapackage)
+    meta = next((r for r in descriptor.get("resources", []) if r.get("name") == "article"), None)
+    if meta is None:
+        raise DataError(datapackage, "no resource named 'article'", field="resources")
+    path = Path(datapackage).parent / meta["path"]
+    expected = str(meta.get("hash", "")).removeprefix("sha256:")
+    try:
+        actual = sha256(path)
+    except OSError as exc:
+        raise DataError(path, f"cannot read the source text: {exc}") from exc
+    if actual != expected:
+        raise DataError(
+            path,
+            f"the source text has changed: its sha256 is {actual}, but {relative(datapackage)} "
+            f"records {expected}. The article is kept verbatim; restore it from the seed "
+            "instead of editing it.",
+            field="hash",
+        )
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:  # only reachable if the recorded hash is of a non-UTF-8 file
+        raise DataError(path, f"not valid UTF-8: {exc}", field="encoding") from exc
+    return text, meta
+
+
+def _frictionless_error(error, path: Path) -> DataError:
+    line = getattr(error, "row_number", None)
+    if line is None and getattr(error, "type", "").endswith("-label"):
+        line = 1
+    name = getattr(error, "field_name", None) or getattr(error, "label", None)
+    note = getattr(error, "note", "") or ""
+    cell = getattr(error, "cell", None)
+    detail = error.title.lower()
+    if cell is not None:
+        detail += f" ({cell!r})"
+    if note:
+        detail += f": {note}"
+    return DataError(path, detail, line=line, field=name)
+
+
+def _validate_tables(datapackage: Path, descriptor: dict):
+    """Validate every table against its schema; return the Frictionless package."""
+    from frictionless import Package
+
+    tabular = {**descriptor, "resources": [r for r in descriptor["resources"] if r.get("type") == "table"]}
+    package = Package(tabular, basepath=str(Path(datapackage).parent))
+    report = package.validate()
+    if report.valid:
+        return package
+    for task in report.tasks:
+        if task.errors:
+            resource = next(r for r in tabular["resources"] if r["name"] == task.name)
+            raise _frictionless_error(task.errors[0], Path(datapackage).parent / resource["path"])
+    raise DataError(datapackage, "; ".join(e.message for e in report.errors) or "invalid data package")
+
+
+def _read_table(package, resource: dict) -> pd.DataFrame:
+    rows = [row.to_dict() for row in package.get_resource(resource["name"]).read_rows()]
+    names = [f["name"] for f in resource["schema"]["fields"]]
+    frame = pd.DataFrame(rows, columns=names)
+    for spec in resource["schema"]["fields"]:
+        name = spec["name"]
+        if spec["type"] == "integer":
+            frame[name] = frame[name].astype("Int64")
+        elif spec["type"] == "boolean":
+            frame[name] = frame[name].astype("boolean")
+        else:
+            frame[name] = frame[name].astype("string")
+    return frame
+
+
+def quote_spans(frame: pd.DataFrame) -> list[str]:
+    """The prefixes of every (quote, start, end) triple of columns in a table."""
+    return [c.removesuffix("quote") for c in frame.columns if c.endswith("quote")]
+
+
+def check_quotes(text: str, frame: pd.DataFrame, path: Path) -> None:
+    """Every quote must be exactly ``text[start:end]``; an empty quote must have no offsets."""
+    for prefix in quote_spans(frame):
+        q, s, e = f"{prefix}quote", f"{prefix}start", f"{prefix}end"
+        for i, row in enumerate(frame.itertuples(index=False)):
+            line = i + 2
+            quote, start, end = getattr(row, q), getattr(row, s), getattr(row, e)
+            if pd.isna(quote):
+                if not (pd.isna(start) and pd.isna(end)):
+                    raise DataError(path, f"offsets {start}:{end} are given without a quote", line, q)
+                continue
+            if pd.isna(start) or pd.isna(end):
+                raise DataError(path, f"quote {quote!r} has no offsets ({s}, {e})", line, s)
+            if text[start:end] != quote:
+                found = text.find(quote)
+                hint = (
+                    f"the quote occurs at {found}:{found + len(quote)}"
+                    if found >= 0
+                    else "the quote occurs nowhere in the article (check apostrophes ’ and ')"
+                )
+                raise DataError(
+                    path,
+                    f"text[{start}:{end}] is {text[start:end]!r}, not the quote {quote!r}; {hint}",
+                    line,
+                    q,
+                )
+
+
+def _check_participation(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
+    values = dict(zip(tables["figures"]["id"], tables["figures"]["value"], strict=True))
+    for i, row in enumerate(tables["participation"].itertuples(index=False)):
+        if values[row.figure] != row.value:
+            raise DataError(
+                paths["participation"],
+                f"value {row.value} differs from figure '{row.figure}' ({values[row.figure]})",
+                i + 2,
+                "value",
+            )
+
+
+def _check_attribution(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
+    for i, row in enumerate(tables["statements"].itertuples(index=False)):
+        has_quote = not pd.isna(row.attribution_quote)
+        if (row.attribution == "explicit") != has_quote:
+            need = "needs" if row.attribution == "explicit" else "must not have"
+            raise DataError(
+                paths["statements"],
+                f"attribution '{row.attribution}' {need} an attribution_quote",
+                i + 2,
+                "attribution_quote",
+            )
+
+
+def load_facts(datapackage: Path = DATAPACKAGE, audit: bool = True) -> Facts:
+    """Load and check everything: hash, schemas, quotes at offsets, cross-table rules, numerals."""
+    datapackage = Path(datapackage)
+    descriptor = read_descriptor(datapackage)
+    text, article = load_article(datapackage, descriptor)
+    package = _validate_tables(datapackage, descriptor)
+    tables, paths = {}, {"article": datapackage.parent / article["path"]}
+    for resource in descriptor["resources"]:
+        if resource.get("type") != "table":
+            continue
+        path = datapackage.parent / resource["path"]
+        frame = _read_table(package, resource)
+        check_quotes(text, frame, path)
+        tables[resource["name"]] = frame
+        paths[resource["name"]] = path
+    _check_participation(tables, paths)
+    _check_attribution(tables, paths)
+    facts = Facts(text=text, article=article, tables=tables, paths=paths)
+    if audit:
+        from .numerals import check_numeral_audit
+
+        check_numeral_audit(facts)
+    return facts
+
+
+def paragraphs(text: str) -> pd.DataFrame:
+    """The article's paragraphs (one per line), numbered from 1, with their offsets."""
+    rows, pos = [], 0
+    for number, para in enumerate(text.split("\n"), start=1):
+        rows.append({"paragraph": number, "start": pos, "end": pos + len(para), "text": para})
+        pos += len(para) + 1
+    return pd.DataFrame(rows)
+
+
+def paragraph_of(text: str, offset: int) -> int:
+    """1-based number of the paragraph holding a character offset."""
+    return text.count("\n", 0, offset) + 1
