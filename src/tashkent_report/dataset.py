@@ -7,6 +7,8 @@ the source text's hash, and that every quote sits at its offsets in that text.
 
 from __future__ import annotations
 
+import copy
+import csv
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -108,20 +110,56 @@ def _frictionless_error(error, path: Path) -> DataError:
     return DataError(path, detail, line=line, field=name)
 
 
-def _validate_tables(datapackage: Path, descriptor: dict):
-    """Validate every table against its schema; return the Frictionless package."""
-    from frictionless import Package
+def _check_header(path: Path, fields: list[str]) -> None:
+    """Missing, unexpected or reordered columns, named before any cell is read."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"cannot read the table: {exc}") from exc
+    header = [h.removeprefix("\ufeff") if i == 0 else h for i, h in enumerate(header)]
+    for name in fields:
+        if name not in header:
+            raise DataError(path, f"column '{name}' is missing; expected columns: {', '.join(fields)}",
+                            1, name)
+    for name in header:
+        if name not in fields:
+            raise DataError(path, f"unexpected column {name!r}; expected columns: {', '.join(fields)}",
+                            1, name)
 
-    tabular = {**descriptor, "resources": [r for r in descriptor["resources"] if r.get("type") == "table"]}
-    package = Package(tabular, basepath=str(Path(datapackage).parent))
-    report = package.validate()
-    if report.valid:
-        return package
+
+def _first_error(report, resources: list[dict], basepath: Path) -> DataError | None:
     for task in report.tasks:
         if task.errors:
-            resource = next(r for r in tabular["resources"] if r["name"] == task.name)
-            raise _frictionless_error(task.errors[0], Path(datapackage).parent / resource["path"])
-    raise DataError(datapackage, "; ".join(e.message for e in report.errors) or "invalid data package")
+            resource = next(r for r in resources if r["name"] == task.name)
+            return _frictionless_error(task.errors[0], basepath / resource["path"])
+    if not report.valid:
+        return DataError(basepath / "datapackage.json", "; ".join(e.message for e in report.errors))
+    return None
+
+
+def _validate_tables(datapackage: Path, descriptor: dict):
+    """Validate every table against its schema; return the Frictionless package.
+
+    Headers first, then each table on its own (types, required, allowed values, unique ids),
+    and only then the foreign keys, so that a duplicate id is reported as itself and not as
+    the broken reference it causes elsewhere.
+    """
+    from frictionless import Package
+
+    basepath = Path(datapackage).parent
+    resources = [r for r in descriptor["resources"] if r.get("type") == "table"]
+    for resource in resources:
+        _check_header(basepath / resource["path"], [f["name"] for f in resource["schema"]["fields"]])
+    without_fks = copy.deepcopy(resources)
+    for resource in without_fks:
+        resource["schema"].pop("foreignKeys", None)
+    for candidate in (without_fks, resources):
+        package = Package({**descriptor, "resources": candidate}, basepath=str(basepath))
+        error = _first_error(package.validate(), candidate, basepath)
+        if error:
+            raise error
+    return package
 
 
 def _read_table(package, resource: dict) -> pd.DataFrame:

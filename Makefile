@@ -1,0 +1,51 @@
+# Front door. `make report` and `make test` set up .venv themselves on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Kernels and matplotlib must not read the user's own configuration.
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv report test lint lab execute locate clean clean-venv
+
+help:
+	@echo "make report   build reports/report.html and reports/report.pdf"
+	@echo "make test     ruff, pytest on tests/, strict nbval on notebooks/"
+	@echo "make lab      open JupyterLab on the project"
+	@echo "make execute  re-execute the notebooks in place (commit the result)"
+	@echo "make locate   fill in missing quote offsets in data/ tables"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+report: $(STAMP)
+	$(BIN)/python -m tashkent_report.build
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+execute: $(STAMP)
+	$(BIN)/python -m tashkent_report.build --execute-in-place
+
+locate: $(STAMP)
+	$(BIN)/python -m tashkent_report.locate
+
+clean:
+	rm -rf reports build
+
+clean-venv:
+	rm -rf $(VENV)

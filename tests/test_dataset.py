@@ -1,0 +1,124 @@
+"""The fact tables load, every quote sits at its offsets, and bad input stops with a clear message."""
+
+import re
+
+import pandas as pd
+import pytest
+
+from tashkent_report.dataset import DataError, load_facts, paragraph_of, paragraphs
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return load_facts()
+
+
+def test_source_is_the_seed_byte_for_byte(facts):
+    from tashkent_report.dataset import sha256
+
+    assert sha256(facts.paths["article"]) == (
+        "4b16273d557e51c41804d295b5e472cafb32190b3f1605547ea23073b651b13d"
+    )
+    assert facts.article["publisher"] == "UzA"
+    assert facts.article["language"] == "fr"
+    assert facts.article["date"] is None
+
+
+def test_every_quote_is_at_its_offsets(facts):
+    checked = 0
+    for frame in facts.tables.values():
+        for prefix in [c.removesuffix("quote") for c in frame.columns if c.endswith("quote")]:
+            for quote, start, end in zip(frame[f"{prefix}quote"], frame[f"{prefix}start"],
+                                         frame[f"{prefix}end"], strict=True):
+                if not pd.isna(quote):  # optional quotes may be empty
+                    assert facts.text[start:end] == quote
+                    checked += 1
+    assert checked >= 30
+
+
+def test_figures_hold_the_articles_numbers(facts):
+    by_id = dict(zip(facts.figures["id"], facts.figures["value"], strict=True))
+    assert by_id == {
+        "rats_conference_ordinal": 10, "cis_conference_ordinal": 2, "representatives": 250,
+        "states": 20, "cis_bodies": 9, "sco_bodies": 2, "research_institutions": 22,
+        "international_bodies": 10, "international_organisations": 6, "delegations": 47,
+    }
+    approximate = facts.figures.set_index("id")["approximate"]
+    assert list(approximate[approximate].index) == ["representatives"]
+    assert "quelque" in facts.figures.set_index("id").loc["representatives", "quote"]
+
+
+def test_attribution_follows_the_text(facts):
+    statements = facts.statements.set_index("id")
+    assert list(statements["attribution"]) == ["explicit", "inferred", "explicit"]
+    for quote in statements["attribution_quote"].dropna():
+        assert "message" in quote
+
+
+def test_paragraphs_are_numbered_from_one(facts):
+    table = paragraphs(facts.text)
+    assert list(table["paragraph"]) == list(range(1, 8))
+    assert table["text"].iloc[-1] == "UzA"
+    assert paragraph_of(facts.text, facts.text.index("47 délégations")) == 2
+
+
+def expect(data_copy, file: str, line: int | None, field: str, detail: str):
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    message = str(caught.value)
+    assert caught.value.file.endswith(file), message
+    assert caught.value.line == line, message
+    assert caught.value.field == field, message
+    assert re.search(detail, message), message
+    if line is not None:
+        assert f"line {line}" in message
+    assert f"field '{field}'" in message
+    return message
+
+
+def test_changed_source_text_stops(data_copy):
+    data_copy.edit_article("quelque 250", "quelque 260", rehash=False)
+    expect(data_copy, ".fr.txt", None, "hash", "source text has changed.*sha256")
+
+
+def test_quote_not_at_its_offsets_stops(data_copy):
+    data_copy.set_cell("facts/figures.csv", 4, "start", "270")
+    expect(data_copy, "facts/figures.csv", 4, "quote", r"text\[270:318\].*occurs at 269:318")
+
+
+def test_quote_not_in_the_article_stops(data_copy):
+    # A straight apostrophe where the article has a curly one, as a browser paste would give.
+    rows = data_copy.rows("facts/figures.csv")
+    rows[3][rows[0].index("quote")] = rows[3][rows[0].index("quote")].replace("’", "'")
+    data_copy.write_rows("facts/figures.csv", rows)
+    expect(data_copy, "facts/figures.csv", 4, "quote", "occurs nowhere in the article")
+
+
+def test_missing_column_stops(data_copy):
+    data_copy.drop_column("facts/participation.csv", "unit")
+    expect(data_copy, "facts/participation.csv", 1, "unit", "column 'unit' is missing")
+
+
+def test_value_that_is_not_a_number_stops(data_copy):
+    data_copy.set_cell("facts/figures.csv", 6, "value", "neuf")
+    expect(data_copy, "facts/figures.csv", 6, "value", "type error.*'neuf'")
+
+
+def test_unknown_organisation_type_stops(data_copy):
+    data_copy.set_cell("facts/participation.csv", 3, "org_type", "ngos")
+    expect(data_copy, "facts/participation.csv", 3, "org_type", "constraint.*enum")
+
+
+def test_duplicate_id_stops(data_copy):
+    data_copy.set_cell("facts/organisations.csv", 3, "id", "sco")
+    expect(data_copy, "facts/organisations.csv", 3, "id", "unique|primary key")
+
+
+def test_participation_must_agree_with_its_figure(data_copy):
+    data_copy.set_cell("facts/participation.csv", 2, "value", "21")
+    expect(data_copy, "facts/participation.csv", 2, "value", "differs from figure 'states' \\(20\\)")
+
+
+def test_inferred_statement_must_not_claim_an_attribution(data_copy):
+    data_copy.set_cell("facts/statements.csv", 3, "attribution", "explicit")
+    expect(data_copy, "facts/statements.csv", 3, "attribution_quote", "needs an attribution_quote")
