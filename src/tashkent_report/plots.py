@@ -1,0 +1,207 @@
+"""Charts: each takes a table and returns a matplotlib Figure, in one shared style.
+
+Figures are saved to ``figures/`` as SVG and PNG that are byte-identical from the same data
+(fixed SVG hash salt, no dates or software stamps), with their caption and alt text in a
+JSON file beside them, and shown in notebooks as PNG with the caption as text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .config import FIGURES  # noqa: E402
+
+# Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#7F7F7F",
+    "ink": "#222222",
+}
+SIZE = (8.0, 4.5)  # inches; fixed so that nbval's "<Figure size ...>" text never changes
+DPI = 150
+SOURCE_UZA = "Source: UzA (French article on the Tashkent conferences), paragraph 2"
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.labelcolor": PALETTE["ink"],
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "svg.hashsalt": "tashkent-report",
+    "svg.fonttype": "path",
+    "figure.dpi": 100,
+}
+
+
+@contextmanager
+def style():
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def new_figure(size: tuple[float, float] = SIZE) -> tuple[Figure, plt.Axes]:
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def source_note(fig: Figure, text: str) -> None:
+    """The source line every chart carries, bottom left."""
+    fig.text(0.01, 0.015, text, fontsize=8, color="#555555", ha="left", va="bottom")
+
+
+def participation_chart(table: pd.DataFrame) -> Figure:
+    """Horizontal bars, one per organisation type, largest on top, labelled with count and unit."""
+    with style():
+        fig, ax = new_figure()
+        rows = table.iloc[::-1]  # barh draws bottom-up; keep the largest on top
+        colours = [PALETTE["blue"] if lvl == "participant" else PALETTE["sky"] for lvl in rows["level"]]
+        bars = ax.barh(range(len(rows)), rows["value"], color=colours, height=0.62)
+        for i, h in enumerate(rows["level"]):
+            if h == "represented":
+                bars[i].set_hatch("///")
+                bars[i].set_edgecolor("white")
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(
+            [f"{en}\n" + textwrap.fill(f"« {fr} »", 34)
+             for en, fr in zip(rows["label_en"], rows["term_fr"], strict=True)],
+            fontsize=8.5,
+        )
+        for bar, label in zip(bars, rows["count"], strict=True):
+            ax.text(bar.get_width() + 0.3, bar.get_y() + bar.get_height() / 2, label,
+                    va="center", fontsize=9, color=PALETTE["ink"])
+        ax.set_xlim(0, max(rows["value"]) * 1.25)
+        ax.set_xlabel("Number stated in the article (each bar counts its own unit)")
+        ax.set_title("Who took part, by organisation type", pad=10)
+        ax.xaxis.grid(True, color="#e5e5e5")
+        ax.set_axisbelow(True)
+        if (rows["level"] == "represented").any():
+            ax.text(0.99, 0.02, "hatched: the organisations that the bodies of international\n"
+                    "organisations represent; not an additional group", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=8, color="#555555")
+        source_note(fig, SOURCE_UZA)
+        fig.subplots_adjust(left=0.34, right=0.97, top=0.9, bottom=0.16)
+    return fig
+
+
+def consistency_chart(parts: pd.DataFrame, total: int, total_label: str) -> Figure:
+    """The parts stacked in one bar against the stated total in another, the gap marked."""
+    colours = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "vermillion", "sky", "yellow")]
+    with style():
+        fig, ax = new_figure((8.0, 4.2))
+        left = 0
+        for row, colour in zip(parts.itertuples(index=False), colours, strict=False):
+            ax.barh(1, row.value, left=left, color=colour, height=0.5, edgecolor="white",
+                    label=f"{row.label_en} ({row.value})")
+            if row.value >= 5:
+                ax.text(left + row.value / 2, 1, f"{row.value}", ha="center", va="center",
+                        color="white", fontsize=9, fontweight="bold")
+            left += row.value
+        summed = int(parts["value"].sum())
+        ax.barh(0, total, color=PALETTE["grey"], height=0.5)
+        ax.text(total / 2, 0, f"{total}", ha="center", va="center", color="white", fontweight="bold")
+        ax.plot([total, total], [-0.4, 1.4], color=PALETTE["ink"], linestyle="--", linewidth=1)
+        gap = summed - int(total)
+        if gap:
+            ax.annotate("", xy=(summed, 0.5), xytext=(total, 0.5),
+                        arrowprops={"arrowstyle": "<->", "color": PALETTE["vermillion"], "lw": 1.5})
+            ax.text((summed + total) / 2, 0.58, f"{gap:+d}", ha="center", va="bottom",
+                    fontsize=10, fontweight="bold", color=PALETTE["vermillion"])
+        ax.set_yticks([0, 1])
+        ax.set_yticklabels([total_label, f"Sum of the listed groups\n(= {summed})"])
+        ax.set_xlim(0, max(summed, total) * 1.08)
+        ax.set_ylim(-0.45, 2.45)
+        ax.legend(loc="upper left", ncol=2, fontsize=7.5, frameon=False)
+        ax.set_xlabel("Count")
+        ax.set_title("Do the listed groups add up to the stated total?", pad=8)
+        source_note(fig, SOURCE_UZA)
+        fig.subplots_adjust(left=0.24, right=0.97, top=0.88, bottom=0.2)
+    return fig
+
+
+def state_pool_chart(pool: pd.DataFrame, stated: int, source: str) -> Figure:
+    """Distinct states each membership tier adds, stacked, beside the number the article gives."""
+    colours = [PALETTE[c] for c in ("blue", "sky", "green", "orange", "yellow")]
+    with style():
+        fig, ax = new_figure((8.0, 3.6))
+        left = 0
+        for row, colour in zip(pool.itertuples(index=False), colours, strict=False):
+            new = row[pool.columns.get_loc("new to the pool")]
+            if new:
+                ax.barh(1, new, left=left, color=colour, height=0.55, edgecolor="white",
+                        label=f"{row.tier} (+{new})")
+                left += new
+        ax.barh(0, stated, color=PALETTE["grey"], height=0.55)
+        ax.text(stated + 0.3, 0, f"{stated} states (article)", va="center", fontsize=9)
+        ax.text(left + 0.3, 1, f"{left} distinct states (context)", va="center", fontsize=9)
+        ax.set_yticks([0, 1])
+        ax.set_yticklabels(["States present,\nper UzA", "States the wording\ncould cover"])
+        ax.set_xlim(0, left * 1.4)
+        ax.set_ylim(-0.5, 2.3)
+        ax.legend(loc="upper left", ncol=3, fontsize=7.5, frameon=False)
+        ax.set_xlabel("States")
+        ax.set_title("The article's twenty countries, against the pool its wording allows", pad=8)
+        source_note(fig, source)
+        fig.subplots_adjust(left=0.2, right=0.97, top=0.86, bottom=0.22)
+    return fig
+
+
+def render(fig: Figure, fmt: str) -> bytes:
+    """The figure's bytes, with nothing in them that changes from one build to the next."""
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with style():
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+class ShownFigure:
+    """What a notebook cell displays: the PNG, with the caption as its text form."""
+
+    def __init__(self, name: str, png: bytes, caption: str, alt: str):
+        self.name, self.png, self.caption, self.alt = name, png, caption, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"image/png": self.png, "text/plain": f"Figure ({self.name}): {self.caption}"}
+        metadata = {"image/png": {"alt": self.alt, "caption": self.caption, "figure": self.name}}
+        return data, metadata
+
+
+def save_figure(fig: Figure, name: str, caption: str, alt: str, folder: Path = FIGURES) -> ShownFigure:
+    """Write name.svg, name.png and name.json (caption, alt text) to folder; return it for display."""
+    folder.mkdir(parents=True, exist_ok=True)
+    png = render(fig, "png")
+    outputs = {
+        folder / f"{name}.svg": render(fig, "svg"),
+        folder / f"{name}.png": png,
+        folder / f"{name}.json": (
+            json.dumps({"name": name, "caption": caption, "alt": alt}, ensure_ascii=False, indent=2) + "\n"
+        ).encode("utf-8"),
+    }
+    for path, data in outputs.items():
+        if not path.exists() or path.read_bytes() != data:  # leave identical files untouched
+            path.write_bytes(data)
+    return ShownFigure(name, png, caption, alt)
