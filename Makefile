@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report test lint lab execute locate clean clean-venv
+.PHONY: help venv report test lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
@@ -15,6 +15,7 @@ help:
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make execute  re-execute the notebooks in place (commit the result)"
 	@echo "make locate   fill in missing quote offsets in data/ tables"
+	@echo "make annotations  regenerate data/derived/annotations.csv with spaCy"
 
 venv: $(STAMP)
 
@@ -40,6 +41,9 @@ lab: $(STAMP)
 
 execute: $(STAMP)
 	$(BIN)/python -m tashkent_report.build --execute-in-place
+
+annotations: $(STAMP)
+	$(BIN)/python -m tashkent_report.nlp
 
 locate: $(STAMP)
 	$(BIN)/python -m tashkent_report.locate

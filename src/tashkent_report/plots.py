@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
+import matplotlib.patches
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -205,3 +207,68 @@ def save_figure(fig: Figure, name: str, caption: str, alt: str, folder: Path = F
         if not path.exists() or path.read_bytes() != data:  # leave identical files untouched
             path.write_bytes(data)
     return ShownFigure(name, png, caption, alt)
+
+
+def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook: pd.DataFrame) -> Figure:
+    """Statements against themes; a filled cell shows the cue words that matched there."""
+    labels = dict(zip(codebook["theme"], codebook["label_en"], strict=True))
+    attribution = dict(zip(statements["id"], statements["attribution"], strict=True))
+    order = dict(zip(statements["id"], statements["order"], strict=True))
+    with style():
+        fig, ax = new_figure((8.0, 4.6))
+        n_rows, n_cols = matrix.shape
+        for r, statement in enumerate(matrix.index):
+            inferred = attribution[statement] == "inferred"
+            for c, theme in enumerate(matrix.columns):
+                words = matrix.loc[statement, theme]
+                face = ("#FBE3B0" if inferred else PALETTE["blue"]) if words else "#f2f2f2"
+                edge = PALETTE["orange"] if inferred and words else "white"
+                rect = matplotlib.patches.Rectangle((c + 0.02, r + 0.03), 0.92, 0.88, facecolor=face,
+                                                    edgecolor=edge, linewidth=1.5,
+                                                    linestyle="--" if inferred and words else "-")
+                ax.add_patch(rect)
+                if words:
+                    ax.text(c + 0.48, r + 0.47, textwrap.fill(words, 16, break_long_words=False),
+                            ha="center", va="center", fontsize=6.5,
+                            color="white" if not inferred else PALETTE["ink"])
+        ax.set_xlim(0, n_cols)
+        ax.set_ylim(n_rows, 0)
+        ax.set_xticks([c + 0.48 for c in range(n_cols)])
+        ax.set_xticklabels([textwrap.fill(labels[t], 16) for t in matrix.columns], fontsize=7.5)
+        ax.xaxis.tick_top()
+        ax.set_yticks([r + 0.47 for r in range(n_rows)])
+        ax.set_yticklabels(
+            [f"Statement {order[s]}\n({attribution[s]})" for s in matrix.index], fontsize=8.5
+        )
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_title("Themes of the presidential message, statement by statement", pad=46)
+        source_note(fig, "Source: UzA, paragraphs 4-6; coding by the authors (data/codebook.csv).\n"
+                    "Light orange, dashed: attributed to the president by inference only.")
+        fig.subplots_adjust(left=0.14, right=0.98, top=0.8, bottom=0.11)
+    return fig
+
+
+def word_use_chart(counts: pd.DataFrame, top: int = 15) -> Figure:
+    """Content lemmas most used in the message, with their use in the rest of the article."""
+    rows = counts.head(top).iloc[::-1]
+    y = range(len(rows))
+    with style():
+        fig, ax = new_figure((8.0, 4.8))
+        ax.barh([i + 0.2 for i in y], rows["message"], height=0.4, color=PALETTE["blue"],
+                label="in the message (paragraphs 4-6)")
+        ax.barh([i - 0.2 for i in y], rows["rest of article"], height=0.4, color=PALETTE["orange"],
+                label="in the rest of the article")
+        ax.set_yticks(list(y))
+        ax.set_yticklabels(rows.index, fontsize=8.5)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlabel("Occurrences (counts, descriptive only)")
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.set_title(f"The {top} content lemmas the message uses most", pad=8)
+        ax.xaxis.grid(True, color="#e5e5e5")
+        ax.set_axisbelow(True)
+        source_note(fig, "Source: UzA; lemmas and parts of speech by spaCy fr_core_news_sm "
+                    "(data/derived/annotations.csv)")
+        fig.subplots_adjust(left=0.2, right=0.97, top=0.9, bottom=0.16)
+    return fig

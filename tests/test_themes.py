@@ -1,0 +1,126 @@
+"""Codebook coding, key words in context, attribution and word use, on the article and on synthetic text."""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from tashkent_report import nlp, themes
+from tashkent_report.config import ROOT
+from tashkent_report.dataset import load_facts
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return load_facts()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return nlp.load_model()
+
+
+def annotate(sentences: list[str], model) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Synthetic French text, one statement per sentence, annotated by the real model."""
+    text = " ".join(sentences)
+    starts, pos = [], 0
+    for s in sentences:
+        starts.append(pos)
+        pos += len(s) + 1
+    statements = pd.DataFrame(
+        {
+            "id": [f"s{i + 1}" for i in range(len(sentences))],
+            "order": list(range(1, len(sentences) + 1)),
+            "attribution": ["explicit"] + ["inferred"] * (len(sentences) - 1),
+            "start": starts,
+            "end": [a + len(s) for a, s in zip(starts, sentences, strict=True)],
+        }
+    )
+    table = nlp.annotate(text, statements, model)
+    table["statement"] = table["statement"].replace("", None)
+    return text, statements, table
+
+
+CODEBOOK = pd.DataFrame(
+    {
+        "theme": ["cooperation", "capacity", "threats"],
+        "label_en": ["Cooperation", "Capacity", "Threats"],
+        "cues": ["coopération; volonté partager", "renforcement capacité", "menace; terrorisme"],
+    }
+)
+
+
+def test_cues_match_lemmas_and_skip_stop_words(model):
+    text, statements, table = annotate(
+        ["Les États renforcent la coopération et expriment une volonté partagée.",
+         "Le renforcement des capacités répond aux menaces du terrorisme."],
+        model,
+    )
+    coded = themes.code_statements(table, statements, CODEBOOK, text)
+    assert list(zip(coded["statement"], coded["theme"], coded["words"], strict=True)) == [
+        ("s1", "cooperation", "coopération"),
+        ("s1", "cooperation", "volonté partagée"),
+        ("s2", "capacity", "renforcement des capacités"),
+        ("s2", "threats", "menaces"),
+        ("s2", "threats", "terrorisme"),
+    ]
+    summary = themes.attribution_summary(coded, statements, CODEBOOK).set_index("theme")
+    assert summary.loc["cooperation", "standing"] == "explicit only"
+    assert summary.loc["capacity", "standing"] == "rests only on the inferred statement"
+
+
+def test_no_cue_no_code(model):
+    text, statements, table = annotate(["Le temps est beau à Tachkent aujourd'hui."], model)
+    coded = themes.code_statements(table, statements, CODEBOOK, text)
+    assert coded.empty
+    matrix = themes.coding_matrix(coded, statements, CODEBOOK)
+    assert (matrix == "").all().all()
+    summary = themes.attribution_summary(coded, statements, CODEBOOK)
+    assert set(summary["standing"]) == {"absent"}
+
+
+def test_codebook_gives_the_gold_coding(facts):
+    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
+    with open(ROOT / "tests" / "gold" / "coding.csv", encoding="utf-8", newline="") as handle:
+        gold = [tuple(r) for r in list(csv.reader(handle))[1:]]
+    assert list(zip(coded["statement"], coded["theme"], coded["words"], strict=True)) == gold
+
+
+def test_every_theme_is_found_and_only_one_rests_on_inference(facts):
+    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
+    summary = themes.attribution_summary(coded, facts.statements, facts.codebook).set_index("theme")
+    assert "absent" not in set(summary["standing"])
+    assert list(summary.index[summary["standing"] == "rests only on the inferred statement"]) == [
+        "exercises_capacity"
+    ]
+
+
+def test_kwic_shows_the_matched_words_in_their_sentence(facts):
+    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
+    table = themes.kwic(coded, facts.text)
+    for row, match in zip(table.itertuples(), coded.itertuples(), strict=True):
+        assert row.key == facts.text[match.start:match.end]
+        assert facts.text[match.start - len(row.left.lstrip("…")):match.start] == row.left.lstrip("…")
+
+
+def test_word_use_counts_what_the_discussion_cites(facts):
+    counts = themes.word_use(facts.annotations)
+    assert tuple(counts.loc["coopération"]) == (3, 0)
+    assert tuple(counts.loc["sécurité"]) == (3, 0)
+    assert list(counts.index[:2]) == ["coopération", "sécurité"]
+    assert counts.loc["pratique", "message"] == 2
+    assert "l’" not in counts.index and "OCS" in counts.index
+
+
+def test_quote_block_escapes_markup():
+    statements = pd.DataFrame(
+        {"id": ["x"], "order": [1], "attribution": ["inferred"], "start": [0],
+         "quote": ["<script>alert(1)</script>"], "text_en": ["<b>bold</b>"], "attribution_quote": [None]}
+    )
+    block = themes.quote_block(statements, "x", "<script>alert(1)</script>")
+    assert "<script>" not in block and "&lt;script&gt;" in block and "<b>" not in block
+
+
+def test_stored_annotations_match_a_fresh_spacy_run(facts, model):
+    fresh = nlp.to_csv(nlp.annotate(facts.text, facts.statements, model))
+    assert nlp.ANNOTATIONS.read_text(encoding="utf-8") == fresh
