@@ -64,7 +64,7 @@ def test_combinations_reproducing_a_total():
     parts = synthetic({"a": 5, "b": 3, "c": 2, "d": 8}, represented=("d",))
     combos = participation.reproducing_combinations(parts, 10)
     assert list(combos["combination"]) == ["2 c + 8 d", "5 a + 3 b + 2 c"]
-    assert list(combos["adds represented organisations to the bodies representing them"]) == [True, False]
+    assert list(combos["double count"]) == [True, False]
     assert list(combos["leaves out"]) == ["a, b", "d"]
     assert participation.reproducing_combinations(parts, 100).empty
 

@@ -130,7 +130,7 @@ def reproducing_combinations(parts: pd.DataFrame, total: int) -> pd.DataFrame:
                     "counts as delegations": ", ".join(i.org_type for i in combo),
                     "leaves out": ", ".join(i.org_type for i in items if i.org_type not in chosen)
                     or "nothing",
-                    "adds represented organisations to the bodies representing them": any(
+                    "double count": any(
                         i.level == "represented" for i in combo
                     ),
                 }
@@ -138,7 +138,7 @@ def reproducing_combinations(parts: pd.DataFrame, total: int) -> pd.DataFrame:
     return pd.DataFrame(
         rows,
         columns=["combination", "counts as delegations", "leaves out",
-                 "adds represented organisations to the bodies representing them"],
+                 "double count"],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from .config import relative
@@ -60,3 +62,30 @@ def provenance(facts: Facts) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+class Captioned:
+    """A table shown with its caption: numbered 'Table N' in the report, linkable as #tab-name."""
+
+    def __init__(self, frame: pd.DataFrame, name: str, caption: str):
+        self.frame, self.name, self.caption = frame, name, caption
+
+    def _repr_html_(self) -> str:
+        frame = self.frame.astype(object).where(self.frame.notna(), "")
+        plain_index = frame.index.name is None and isinstance(self.frame.index, pd.RangeIndex)
+        body = frame.to_html(escape=True, border=0, index=not plain_index)
+        opening = body[: body.index(">") + 1]
+        return body.replace(
+            opening,
+            f'<table class="dataframe" id="tab-{html.escape(self.name)}">\n'
+            f"<caption>{html.escape(self.caption, quote=False)}</caption>",
+            1,
+        )
+
+    def __repr__(self) -> str:
+        frame = self.frame.astype(object).where(self.frame.notna(), "")
+        return f"Table ({self.name}): {self.caption}\n{frame.to_string()}"
+
+
+def captioned(frame: pd.DataFrame, name: str, caption: str) -> Captioned:
+    return Captioned(frame, name, caption)

@@ -1,0 +1,116 @@
+"""Finishing the rendered HTML: section ids, numbered figures and tables, cross-references, contents.
+
+nbconvert renders cells; what a briefing needs beyond that is done here, on the parsed HTML,
+so that the same anchors serve the HTML and the PDF (WeasyPrint follows internal links and
+makes bookmarks from the headings).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+SECTION_NUMBER = re.compile(r"^(?:Appendix\s+)?([A-Z]|\d+)((?:\.\d+)*)\.?(?:\s|$)")
+
+
+def _heading_number(text: str) -> str | None:
+    match = SECTION_NUMBER.match(text)
+    return match.group(1) + match.group(2) if match else None
+
+
+def number_sections(soup: BeautifulSoup) -> list[tuple[int, str, str, str]]:
+    """Give every numbered heading the id ``sec-<number>``; return (level, id, number, title)."""
+    entries = []
+    for anchor in soup.select("a.anchor-link"):
+        anchor.decompose()
+    for heading in soup.find_all(["h1", "h2", "h3"]):
+        text = heading.get_text(" ", strip=True)
+        number = _heading_number(text)
+        if number is None:
+            heading.attrs.pop("id", None)
+            continue
+        heading["id"] = f"sec-{number}"
+        entries.append((int(heading.name[1]), heading["id"], number, text))
+    return entries
+
+
+def number_floats(soup: BeautifulSoup) -> dict[str, str]:
+    """Prefix 'Figure N.' and 'Table N.' to captions, in order; return {anchor id: label}."""
+    labels = {}
+    for kind, selector, prefix in (("fig", "figure", "Figure"), ("tab", "table", "Table")):
+        count = 0
+        for element in soup.select(selector):
+            caption = element.find("figcaption" if kind == "fig" else "caption")
+            if caption is None:
+                continue
+            count += 1
+            label = f"{prefix} {count}"
+            strong = soup.new_tag("strong")
+            strong.string = f"{label}. "
+            caption.insert(0, strong)
+            if element.get("id"):
+                labels[element["id"]] = label
+    return labels
+
+
+def resolve_references(soup: BeautifulSoup, labels: dict[str, str], sections: dict[str, str]) -> list[str]:
+    """Links to #fig-…, #tab-… and #sec-… get their label as text; return the broken ones."""
+    broken = []
+    for link in soup.find_all("a", href=True):
+        href = link["href"]
+        if not href.startswith("#"):
+            continue
+        target = href[1:]
+        if target in labels:
+            link.string = labels[target]
+        elif target in sections:
+            if not link.get_text(strip=True):
+                link.string = f"§{sections[target]}"
+        elif target.startswith(("fig-", "tab-", "sec-")):
+            broken.append(target)
+    return broken
+
+
+def table_of_contents(soup: BeautifulSoup, entries: list[tuple[int, str, str, str]]) -> None:
+    """Fill <nav id="toc"> with the chapters and their sections."""
+    nav = soup.find("nav", id="toc")
+    if nav is None:
+        first = soup.find(id="sec-1")
+        if first is None:
+            return
+        cell = first.find_parent(class_="jp-Cell") or first
+        nav = soup.new_tag("nav", id="toc")
+        cell.insert_before(nav)
+    heading = soup.new_tag("h2", attrs={"class": "toc-title"})
+    heading.string = "Contents"
+    nav.append(heading)
+    top = soup.new_tag("ol", attrs={"class": "toc"})
+    nav.append(top)
+    current = None
+    for level, anchor, _number, title in entries:
+        if level > 2:
+            continue
+        item = soup.new_tag("li", attrs={"class": f"toc-level-{level}"})
+        link = soup.new_tag("a", href=f"#{anchor}")
+        link.string = title
+        item.append(link)
+        if level == 1:
+            top.append(item)
+            current = soup.new_tag("ol")
+            item.append(current)
+        elif current is not None:
+            current.append(item)
+    for empty in nav.find_all("ol"):
+        if not empty.find("li"):
+            empty.decompose()
+
+
+def finish(html: str) -> tuple[str, list[str]]:
+    """The finished HTML, and the cross-references that point nowhere."""
+    soup = BeautifulSoup(html, "html.parser")
+    entries = number_sections(soup)
+    labels = number_floats(soup)
+    broken = resolve_references(soup, labels, {anchor: number for _, anchor, number, _ in entries})
+    table_of_contents(soup, entries)
+    return str(soup), broken
