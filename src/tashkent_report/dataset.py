@@ -11,12 +11,19 @@ import copy
 import csv
 import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .config import DATAPACKAGE, relative
+
+# Frictionless validates descriptors with jsonschema, whose format checkers import
+# rfc3987_syntax if it is installed (it is, through Jupyter); that import compiles some 38
+# grammars and costs about 2 s in every kernel, for the 'iri' format that no schema here uses
+# (python-jsonschema/jsonschema#1428). Marking it absent makes jsonschema skip that checker.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 class DataError(Exception):
@@ -141,9 +148,9 @@ def _first_error(report, resources: list[dict], basepath: Path) -> DataError | N
 def _validate_tables(datapackage: Path, descriptor: dict):
     """Validate every table against its schema; return the Frictionless package.
 
-    Headers first, then each table on its own (types, required, allowed values, unique ids),
-    and only then the foreign keys, so that a duplicate id is reported as itself and not as
-    the broken reference it causes elsewhere.
+    Headers first, then every table (types, required, allowed values, unique ids, references).
+    On failure the tables are checked again without their references, so that a duplicate id
+    is reported as itself and not as the broken reference it causes elsewhere.
     """
     from frictionless import Package
 
@@ -151,15 +158,15 @@ def _validate_tables(datapackage: Path, descriptor: dict):
     resources = [r for r in descriptor["resources"] if r.get("type") == "table"]
     for resource in resources:
         _check_header(basepath / resource["path"], [f["name"] for f in resource["schema"]["fields"]])
+    package = Package({**descriptor, "resources": resources}, basepath=str(basepath))
+    error = _first_error(package.validate(), resources, basepath)
+    if error is None:
+        return package
     without_fks = copy.deepcopy(resources)
     for resource in without_fks:
         resource["schema"].pop("foreignKeys", None)
-    for candidate in (without_fks, resources):
-        package = Package({**descriptor, "resources": candidate}, basepath=str(basepath))
-        error = _first_error(package.validate(), candidate, basepath)
-        if error:
-            raise error
-    return package
+    own = Package({**descriptor, "resources": without_fks}, basepath=str(basepath))
+    raise _first_error(own.validate(), without_fks, basepath) or error
 
 
 def _read_table(package, resource: dict) -> pd.DataFrame:

@@ -1,0 +1,169 @@
+"""The built report: offline, byte-identical on rebuild, numbered, and safe when a build fails."""
+
+from html.parser import HTMLParser
+
+import nbformat
+import pytest
+
+from tashkent_report import build
+from tashkent_report.config import NOTEBOOKS
+
+
+class ExternalRefs(HTMLParser):
+    """Collects every reference a browser would fetch from another host (or the file system)."""
+
+    FETCHED = {"src", "srcset", "data", "poster", "background"}
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self._in_style = False
+
+    @staticmethod
+    def _external(value: str) -> bool:
+        value = value.strip().lower()
+        return not (value.startswith(("data:", "#")) or value == "")
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in self.FETCHED and self._external(value):
+                self.found.append(f"<{tag} {name}={value}>")
+            if name == "href" and tag in {"link", "script", "use", "image"} and self._external(value):
+                self.found.append(f"<{tag} href={value}>")
+            if name == "style" and ("url(" in value or "@import" in value):
+                self.found.append(f"<{tag} style={value}>")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style and ("@import" in data or "url(" in data):
+            self.found.append("a stylesheet that imports or loads url(...)")
+
+
+def external_refs(html: str) -> list[str]:
+    parser = ExternalRefs()
+    parser.feed(html)
+    return parser.found
+
+
+def test_the_offline_check_catches_what_it_should():
+    assert external_refs('<script src="https://cdn.example/require.js"></script>')
+    assert external_refs('<link rel="stylesheet" href="//fonts.example/css">')
+    assert external_refs('<img src="figure.png">')
+    assert external_refs("<style>@import url(https://x/y.css);</style>")
+    assert not external_refs('<img src="data:image/png;base64,AAAA"><a href="https://uza.uz/">UzA</a>')
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One full build (execute every notebook, render, write) into a temporary folder."""
+    out = tmp_path_factory.mktemp("reports")
+    outputs = build.build(out, force=True)
+    return out, outputs
+
+
+def test_build_writes_all_three_reports(built):
+    out, _ = built
+    for name in ("report.html", "report-analyst.html", "report.pdf"):
+        assert (out / name).stat().st_size > 10_000
+
+
+def test_report_html_is_self_contained(built):
+    out, _ = built
+    for name in ("report.html", "report-analyst.html"):
+        html = (out / name).read_text(encoding="utf-8")
+        assert external_refs(html) == [], name
+        assert "require.js" not in html and "mathjax" not in html.lower()
+        assert 'src="data:image/png;base64,' in html
+
+
+def test_report_is_numbered_and_cross_referenced(built):
+    out, _ = built
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<nav id="toc">' in html
+    assert "<strong>Figure 1. </strong>" in html and "<strong>Table 1. </strong>" in html
+    assert 'id="sec-2.3"' in html and 'href="#sec-2.3"' in html
+    assert 'id="fig-participation-by-type"' in html
+    assert "Show code" not in html  # readers' edition: no code at all
+    assert "Show code" in (out / "report-analyst.html").read_text(encoding="utf-8")
+
+
+def test_rebuild_is_byte_identical(built):
+    """A second, separate rendering, from the committed notebooks, gives the same bytes.
+
+    Strict nbval shows that executing a notebook reproduces its committed outputs; this shows
+    that the whole build, execution included, reproduces byte for byte.
+    """
+    out, _ = built
+    book = build.combine([(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)])
+    from tashkent_report.dataset import load_facts
+
+    meta = build.report_meta(load_facts().article, build.fingerprint())
+    html = build.to_html(book, meta)
+    assert html.encode("utf-8") == (out / "report.html").read_bytes()
+    assert build.to_pdf(html) == (out / "report.pdf").read_bytes()
+
+
+def test_pdf_has_metadata_bookmarks_fonts_and_text(built):
+    from pypdf import PdfReader
+
+    out, _ = built
+    reader = PdfReader(out / "report.pdf")
+    meta = reader.metadata
+    assert meta.title.startswith("Countering terrorism in Tashkent")
+    assert meta.author and meta.subject
+    assert "/CreationDate" not in meta and "/ModDate" not in meta
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "Key findings" in outline and "2. Who came to Tashkent" in outline
+    assert "Appendix A. The French source" in outline
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            if "/FontDescriptor" in font:
+                descriptor = font["/FontDescriptor"].get_object()
+            else:
+                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            fonts.add(any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")))
+    assert fonts == {True}  # every font embedded
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "quelque 250 représentants" in text  # text stays text
+    last = reader.pages[-1].extract_text()
+    assert f"Page {len(reader.pages)} of {len(reader.pages)}" in last
+
+
+def test_second_build_with_nothing_changed_does_nothing(built, capsys):
+    out, _ = built
+    assert build.build(out) == {}
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_failed_build_leaves_the_previous_report(built, monkeypatch):
+    out, _ = built
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken_pdf(html):
+        raise build.BuildError("PDF renderer failed on purpose")
+
+    committed = [(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)]
+    monkeypatch.setattr(build, "execute_all", lambda paths: committed)
+    monkeypatch.setattr(build, "to_pdf", broken_pdf)
+    with pytest.raises(build.BuildError):
+        build.build(out, force=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_failing_cell_is_named(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
+    path = tmp_path / "09-broken.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(build.BuildError) as caught:
+        build.execute(path)
+    assert "09-broken.ipynb, cell 2" in str(caught.value)
+    assert "ZeroDivisionError" in str(caught.value)
