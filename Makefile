@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report test bench lint lab execute locate annotations clean clean-venv
+.PHONY: help venv report test fuzz bench lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make test     ruff, pytest on tests/, strict nbval on notebooks/"
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make bench    time report and test builds against the naive nbconvert baseline"
+	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
 	@echo "make execute  re-execute the notebooks in place (commit the result)"
 	@echo "make locate   fill in missing quote offsets in data/ tables"
 	@echo "make annotations  regenerate data/derived/annotations.csv with spaCy"
@@ -33,6 +34,9 @@ report: $(STAMP)
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval --nbval-current-env tests notebooks
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q tests/test_fuzz.py -k broken --hypothesis-show-statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py

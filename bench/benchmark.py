@@ -8,6 +8,7 @@ neighbour slows all of them alike. Usage: python bench/benchmark.py [runs] (defa
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import statistics
@@ -28,9 +29,17 @@ def timed(command: list[str], **kwargs) -> float:
     return time.perf_counter() - started
 
 
+REPORT_HASHES: list[tuple[str, ...]] = []
+
+
 def clean_report() -> float:
     shutil.rmtree(ROOT / "reports", ignore_errors=True)
-    return timed(["make", "report"])
+    elapsed = timed(["make", "report"])
+    REPORT_HASHES.append(tuple(
+        hashlib.sha256((ROOT / "reports" / name).read_bytes()).hexdigest()
+        for name in ("report.html", "report-analyst.html", "report.pdf")
+    ))
+    return elapsed
 
 
 def unchanged_report() -> float:
@@ -82,6 +91,9 @@ def main() -> int:
     print(f"  full build / naive baseline: {full / baseline:.2f} x   (target <= 1.0)")
     print(f"  no-change rebuild: {medians['make report, nothing changed']:.2f} s   (target < 2 s)")
     print(f"  make test: {medians['make test']:.1f} s   (target < 60 s)")
+    identical = len(set(REPORT_HASHES)) == 1
+    print(f"  clean builds byte-identical (HTML, analysts' HTML, PDF): {'yes' if identical else 'NO'}"
+          f" ({len(REPORT_HASHES)} builds; PDF sha256 {REPORT_HASHES[0][2][:16]}...)")
     return 0
 
 

@@ -50,12 +50,16 @@ class DataCopy:
         assert old in text
         self.article.write_text(text.replace(old, new, 1), encoding="utf-8")
         if rehash:
-            descriptor = json.loads(self.datapackage.read_text(encoding="utf-8"))
-            digest = hashlib.sha256(self.article.read_bytes()).hexdigest()
-            for resource in descriptor["resources"]:
-                if resource["name"] == "article":
-                    resource["hash"] = f"sha256:{digest}"
-            self.datapackage.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+            self.rehash()
+
+    def rehash(self) -> None:
+        """Record the article's current hash, as someone replacing the source on purpose would."""
+        descriptor = json.loads(self.datapackage.read_text(encoding="utf-8"))
+        digest = hashlib.sha256(self.article.read_bytes()).hexdigest()
+        for resource in descriptor["resources"]:
+            if resource["name"] == "article":
+                resource["hash"] = f"sha256:{digest}"
+        self.datapackage.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
 
 
 @pytest.fixture

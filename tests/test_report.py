@@ -58,11 +58,31 @@ def test_the_offline_check_catches_what_it_should():
     assert not external_refs('<img src="data:image/png;base64,AAAA"><a href="https://uza.uz/">UzA</a>')
 
 
+def render_committed():
+    """Render the committed notebooks (whose outputs strict nbval proves a fresh run gives)."""
+    from tashkent_report.dataset import load_facts
+
+    book = build.combine([(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)])
+    meta = build.report_meta(load_facts().article, build.fingerprint())
+    html = build.to_html(book, meta)
+    return html, build.to_html(book, meta, analyst=True), build.to_pdf(html)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """One full build (execute every notebook, render, write) into a temporary folder."""
+    """The report rendered and written as `make report` writes it, into a temporary folder.
+
+    The full build, notebooks executed, is exercised in tests/test_pipeline.py.
+    """
     out = tmp_path_factory.mktemp("reports")
-    outputs = build.build(out, force=True)
+    html, analyst, pdf = render_committed()
+    outputs = {
+        out / "report.html": html.encode("utf-8"),
+        out / "report-analyst.html": analyst.encode("utf-8"),
+        out / "report.pdf": pdf,
+        out / build.FINGERPRINT: (build.fingerprint() + "\n").encode("ascii"),
+    }
+    build.write_atomically(outputs)
     return out, outputs
 
 
@@ -93,19 +113,16 @@ def test_report_is_numbered_and_cross_referenced(built):
 
 
 def test_rebuild_is_byte_identical(built):
-    """A second, separate rendering, from the committed notebooks, gives the same bytes.
+    """A second, separate rendering gives the same bytes, HTML and PDF.
 
-    Strict nbval shows that executing a notebook reproduces its committed outputs; this shows
-    that the whole build, execution included, reproduces byte for byte.
+    With strict nbval (a fresh execution reproduces every committed text and HTML output) and
+    the figure tests (charts rebuild byte-identical), this makes the whole build reproducible.
     """
     out, _ = built
-    book = build.combine([(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)])
-    from tashkent_report.dataset import load_facts
-
-    meta = build.report_meta(load_facts().article, build.fingerprint())
-    html = build.to_html(book, meta)
+    html, analyst, pdf = render_committed()
     assert html.encode("utf-8") == (out / "report.html").read_bytes()
-    assert build.to_pdf(html) == (out / "report.pdf").read_bytes()
+    assert analyst.encode("utf-8") == (out / "report-analyst.html").read_bytes()
+    assert pdf == (out / "report.pdf").read_bytes()
 
 
 def test_pdf_has_metadata_bookmarks_fonts_and_text(built):
@@ -147,12 +164,12 @@ def test_failed_build_leaves_the_previous_report(built, monkeypatch):
     out, _ = built
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def broken_pdf(html):
-        raise build.BuildError("PDF renderer failed on purpose")
+    def broken_render(*args, **kwargs):
+        raise build.BuildError("renderer failed on purpose")
 
     committed = [(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)]
     monkeypatch.setattr(build, "execute_all", lambda paths: committed)
-    monkeypatch.setattr(build, "to_pdf", broken_pdf)
+    monkeypatch.setattr(build, "to_html", broken_render)
     with pytest.raises(build.BuildError):
         build.build(out, force=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -85,15 +85,14 @@ def execute(path: Path, timeout: int = 600):
 
 
 def fingerprint() -> str:
-    """sha256 over the paths and bytes of every input of the build."""
+    """sha256 over the names and bytes of every input of the build."""
     import hashlib
 
     digest = hashlib.sha256()
-    paths = sorted({p for folder, pattern in INPUT_GLOBS for p in folder.glob(pattern) if p.is_file()
-                    and "__pycache__" not in p.parts})
-    for path in paths:
-        digest.update(str(path.relative_to(ROOT)).encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for folder, pattern in INPUT_GLOBS:
+        for path in sorted(p for p in folder.glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{folder.name}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -120,10 +120,20 @@ def _frictionless_error(error, path: Path) -> DataError:
 def _check_header(path: Path, fields: list[str]) -> None:
     """Missing, unexpected or reordered columns, named before any cell is read."""
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
         raise DataError(path, f"cannot read the table: {exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        row_start = raw.rfind(b"\n", 0, exc.start) + 1
+        cells = next(csv.reader([raw[row_start:exc.start].decode("utf-8", errors="replace")]), [])
+        column = fields[len(cells) - 1] if 0 < len(cells) <= len(fields) else None
+        raise DataError(
+            path, f"not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8", line, column
+        ) from exc
+    header = next(csv.reader(text.splitlines()[:1]), [])
     header = [h.removeprefix("\ufeff") if i == 0 else h for i, h in enumerate(header)]
     for name in fields:
         if name not in header:
@@ -242,10 +252,14 @@ def _check_attribution(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) 
             )
 
 
-def load_facts(datapackage: Path = DATAPACKAGE, audit: bool = True) -> Facts:
-    """Load and check everything: hash, schemas, quotes at offsets, cross-table rules, numerals."""
+def load_facts(datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()) -> Facts:
+    """Load and check everything: hash, schemas, quotes at offsets, cross-table rules, numerals.
+
+    ``exclude`` leaves tables out, for code that regenerates them (the spaCy annotations).
+    """
     datapackage = Path(datapackage)
     descriptor = read_descriptor(datapackage)
+    descriptor["resources"] = [r for r in descriptor.get("resources", []) if r.get("name") not in exclude]
     text, article = load_article(datapackage, descriptor)
     package = _validate_tables(datapackage, descriptor)
     tables, paths = {}, {"article": datapackage.parent / article["path"]}

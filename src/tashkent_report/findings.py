@@ -16,16 +16,19 @@ def _q(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
+def _in_sentence(label: str) -> str:
+    """'Research institutions' -> 'research institutions'; acronyms ('CIS bodies') stay."""
+    first = label.split()[0]
+    return label if first.isupper() else label[0].lower() + label[1:]
+
+
 def key_findings(facts: Facts) -> list[str]:
     """Five findings, Markdown, each with its number(s) and a section pointer."""
     figures = facts.figures.set_index("id")
     parts = facts.participation[facts.participation["level"] == "participant"]
     delegations = figures.loc["delegations"]
     audit = participation.audit_parts(parts, delegations["value"])
-    listed = ", ".join(
-        f"{row.value} {row.label_en.lower() if row.org_type == 'states' else row.label_en}"
-        for row in parts.itertuples(index=False)
-    )
+    listed = ", ".join(f"{r.value} {_q(_in_sentence(r.label_en))}" for r in parts.itertuples(index=False))
     orgs = figures.loc["international_organisations"]
     reps = figures.loc["representatives"]
     ratio = participation.derived_ratios(facts).set_index("ratio").loc["representatives per delegation"]
@@ -53,8 +56,8 @@ def key_findings(facts: Facts) -> list[str]:
         f"{figures.loc['states', 'value']} states are a subset, unnamed, of the "
         f"{pool['pool so far'].iloc[-1]} states that SCO and CIS membership tiers hold "
         "(context, not from the article; [§2.4](#sec-2.4)).",
-        f"**The message stresses cooperation and security.** *{top.index[0]}* and "
-        f"*{top.index[1]}* are its most used content words ({top['message'].iloc[0]} and "
+        f"**The message stresses cooperation and security.** *{_q(top.index[0])}* and "
+        f"*{_q(top.index[1])}* are its most used content words ({top['message'].iloc[0]} and "
         f"{top['message'].iloc[1]} times; {top['rest of article'].iloc[0]} and "
         f"{top['rest of article'].iloc[1]} in the rest of the article). Of the six themes coded, "
         f"only « {_q(', '.join(inferred_only))} » rests on the statement the text does not "

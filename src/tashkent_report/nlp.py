@@ -18,7 +18,7 @@ from .config import DATA, relative
 
 MODEL = "fr_core_news_sm"
 ANNOTATIONS = DATA / "derived" / "annotations.csv"
-COLUMNS = ["token", "sentence", "start", "end", "text", "lemma", "pos", "is_stop", "is_punct", "statement"]
+COLUMNS = ["token", "sentence", "quote", "start", "end", "lemma", "pos", "is_stop", "is_punct", "statement"]
 
 
 def load_model():
@@ -45,7 +45,7 @@ def annotate(text: str, statements: pd.DataFrame, nlp=None) -> pd.DataFrame:
                     "sentence": number,
                     "start": start,
                     "end": end,
-                    "text": tok.text,
+                    "quote": tok.text,
                     "lemma": tok.lemma_,
                     "pos": tok.pos_,
                     "is_stop": bool(tok.is_stop),
@@ -68,7 +68,7 @@ def to_csv(frame: pd.DataFrame) -> str:
 def main(path: Path = ANNOTATIONS) -> int:
     from .dataset import load_facts
 
-    facts = load_facts()
+    facts = load_facts(exclude=("annotations",))
     table = annotate(facts.text, facts.statements)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_csv(table), encoding="utf-8")

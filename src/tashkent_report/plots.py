@@ -53,6 +53,7 @@ STYLE = {
     "xtick.color": "#333333",
     "ytick.color": "#333333",
     "svg.hashsalt": "tashkent-report",
+    "text.parse_math": False,  # labels come from data: a "$" is a dollar, not mathtext
     "svg.fonttype": "path",
     "figure.dpi": 100,
 }

@@ -29,7 +29,8 @@ def _words(tokens: pd.DataFrame) -> pd.DataFrame:
 def match_cues(tokens: pd.DataFrame, cues: list[tuple[str, ...]]) -> list[dict]:
     """Every place where a cue matches, with its offsets; tokens are one statement's."""
     words = _words(tokens)
-    forms = [{lemma.lower(), text.lower()} for lemma, text in zip(words["lemma"], words["text"], strict=True)]
+    pairs = zip(words["lemma"], words["quote"], strict=True)
+    forms = [{lemma.lower(), form.lower()} for lemma, form in pairs]
     found = []
     for cue in cues:
         for i in range(len(words) - len(cue) + 1):
@@ -131,10 +132,10 @@ def word_use(annotations: pd.DataFrame) -> pd.DataFrame:
     """
     content = annotations[annotations["pos"].isin(CONTENT_POS) & ~annotations["is_punct"].astype(bool)]
     # Elided articles ("l’") mistagged as nouns are not content words.
-    content = content[~content["text"].str.endswith(("’", "'"))].copy()
+    content = content[~content["quote"].str.endswith(("’", "'"))].copy()
     # Acronyms keep their written form: the small model lemmatises "OCS" to "oc".
-    acronym = content["text"].str.isupper() & (content["text"].str.len() > 1)
-    content["lemma"] = content["lemma"].str.lower().where(~acronym, content["text"])
+    acronym = content["quote"].str.isupper() & (content["quote"].str.len() > 1)
+    content["lemma"] = content["lemma"].str.lower().where(~acronym, content["quote"])
     content["where"] = content["statement"].fillna("").map(lambda s: "message" if s else "rest of article")
     counts = content.pivot_table(
         index="lemma", columns="where", values="token", aggfunc="count", fill_value=0

@@ -1,0 +1,144 @@
+"""Hostile and broken input: fuzzed data files load correctly or stop with the project's own error."""
+
+import csv
+import io
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tashkent_report.config import DATA
+from tashkent_report.dataset import DataError, load_facts, read_descriptor
+from tashkent_report.numerals import find_numerals
+
+TABLES = [r["path"] for r in read_descriptor()["resources"] if r.get("type") == "table"]
+ORIGINAL = {path: (DATA / path).read_bytes() for path in TABLES}
+JUNK = st.sampled_from(["", " ", "abc", "-1", "1.5", "NaN", "true", "1e3", "’", "'", "\x00", "é" * 3,
+                        "<script>alert(1)</script>", "999999999999999999999", "None", ";", '"', "\n"])
+
+
+def rows_of(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8"))))
+
+
+def to_bytes(rows: list[list[str]], newline: str = "\n") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator=newline).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@st.composite
+def mutation(draw):
+    """A data file and a broken version of it, as people and browsers break CSV files."""
+    path = draw(st.sampled_from(TABLES))
+    rows = rows_of(ORIGINAL[path])
+    kind = draw(st.sampled_from(["cell", "empty_cell", "drop_column", "extra_column", "rename_column",
+                                 "shuffle_offsets", "bom", "crlf", "latin1", "apostrophe",
+                                 "drop_cell", "extra_cell", "duplicate_row", "blank_row"]))
+    row = draw(st.integers(1, len(rows) - 1))
+    col = draw(st.integers(0, len(rows[0]) - 1))
+    if kind == "cell":
+        rows[row][col] = draw(JUNK)
+    elif kind == "empty_cell":
+        rows[row][col] = ""
+    elif kind == "drop_column":
+        rows = [r[:col] + r[col + 1:] for r in rows]
+    elif kind == "extra_column":
+        rows = [r + [draw(JUNK) if i else "extra"] for i, r in enumerate(rows)]
+    elif kind == "rename_column":
+        rows[0][col] = rows[0][col] + "_x"
+    elif kind == "shuffle_offsets":
+        for name in ("start", "end"):
+            if name in rows[0]:
+                i = rows[0].index(name)
+                values = [r[i] for r in rows[1:]]
+                shuffled = draw(st.permutations(values))
+                for r, v in zip(rows[1:], shuffled, strict=True):
+                    r[i] = v
+    elif kind == "drop_cell":
+        rows[row] = rows[row][:-1]
+    elif kind == "extra_cell":
+        rows[row] = rows[row] + [draw(JUNK)]
+    elif kind == "duplicate_row":
+        rows.insert(row, list(rows[row]))
+    elif kind == "blank_row":
+        rows.insert(row, [])
+    data = to_bytes(rows, "\r\n" if kind == "crlf" else "\n")
+    if kind == "bom":
+        data = b"\xef\xbb\xbf" + data
+    elif kind == "latin1":
+        data = data.decode("utf-8").encode("latin-1", errors="replace")
+    elif kind == "apostrophe":
+        curly = "’".encode()
+        data = data.replace(curly, b"'", 1) if curly in data else data.replace(b"'", curly, 1)
+    return path, kind, data
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fuzz") / "data"
+    shutil.copytree(DATA, root)
+    return root
+
+
+def data_rows(data: bytes) -> int:
+    text = data.decode("utf-8-sig")
+    return sum(1 for r in csv.reader(io.StringIO(text)) if r) - 1
+
+
+# make test runs a fixed, quick sample; `make fuzz` (FUZZ_EXAMPLES=1000) a long random one.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES" not in os.environ,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=mutation())
+def test_broken_files_load_or_stop_with_file_row_and_field(scratch, case):
+    path, kind, data = case
+    target = scratch / path
+    target.write_bytes(data)
+    try:
+        facts = load_facts(scratch / "datapackage.json")
+    except DataError as error:
+        assert error.file.endswith(path), (kind, str(error))
+        assert error.line is not None or error.field is not None, (kind, str(error))
+        assert str(error).startswith(error.file)
+    else:
+        name = next(r["name"] for r in read_descriptor(scratch / "datapackage.json")["resources"]
+                    if r.get("path") == path)
+        assert len(facts.tables[name]) == data_rows(data), (kind, "a row was dropped or invented")
+    finally:
+        target.write_bytes(ORIGINAL[path])
+
+
+NUMERALS = list(find_numerals((DATA / "raw" / "uza_rats-sco_cis_conference_tashkent.fr.txt")
+                              .read_text(encoding="utf-8")).itertuples(index=False))
+REPLACEMENT = {
+    "digits": lambda n: str(n.value + 1), "words": lambda n: "onze", "ordinal": lambda n: "onzième"
+}
+
+
+@pytest.mark.parametrize("numeral", NUMERALS, ids=[f"{n.numeral}@{n.start}" for n in NUMERALS])
+def test_changing_any_number_of_the_source_is_caught(data_copy, numeral):
+    """One number of a copy of the article changed, hash re-recorded: the quotes no longer match."""
+    text = data_copy.article.read_text(encoding="utf-8")
+    changed = text[:numeral.start] + REPLACEMENT[numeral.written_as](numeral) + text[numeral.end:]
+    data_copy.article.write_text(changed, encoding="utf-8")
+    data_copy.rehash()
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    assert caught.value.field in {"quote", "host_city_quote", "attribution_quote"}
+    assert "not the quote" in str(caught.value)
+
+
+def test_changing_a_number_without_rehashing_is_caught_by_the_hash(data_copy):
+    data_copy.edit_article("vingt-deux institutions", "vingt-trois institutions", rehash=False)
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    assert caught.value.field == "hash"
+
+
+# An added number outside every quote, caught by the numeral audit with its paragraph, is
+# tests/test_numerals.py::test_unaccounted_number_named_with_its_paragraph.
