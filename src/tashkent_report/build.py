@@ -196,9 +196,9 @@ def write_atomically(outputs: dict[Path, bytes]) -> None:
         for target, data in outputs.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            staged.append((tmp, target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            staged.append((tmp, target))
         for tmp, target in staged:
             os.replace(tmp, target)
     finally:

@@ -1,0 +1,63 @@
+"""Dependency hygiene: everything pinned, a consistent environment, licences stated."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tashkent_report import build
+from tashkent_report.config import ROOT
+
+PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z0-9,_-]+\])?==[0-9][0-9A-Za-z.+!-]*$")
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements.in"])
+def test_every_requirement_is_pinned(name):
+    lines = [line.strip() for line in (ROOT / name).read_text(encoding="utf-8").splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert requirements
+    assert [r for r in requirements if not PIN.match(r)] == []
+
+
+def test_direct_requirements_are_in_the_full_pin_list():
+    def pins(name):
+        text = (ROOT / name).read_text(encoding="utf-8").lower().replace("_", "-")
+        return {line.split("==")[0]: line.split("==")[1] for line in text.splitlines()
+                if "==" in line and not line.startswith("#")}
+
+    full, direct = pins("requirements.txt"), pins("requirements.in")
+    assert {k: v for k, v in direct.items() if full.get(k) != v} == {}
+
+
+def test_environment_is_consistent():
+    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_states_the_licences():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Licences"):]
+    for subject in ("Code", "tables", "article"):
+        assert subject in section
+
+
+def test_staging_failure_leaves_every_previous_file(tmp_path, monkeypatch):
+    old = {tmp_path / "a.html": b"old a", tmp_path / "b.pdf": b"old b"}
+    for path, data in old.items():
+        path.write_bytes(data)
+    real_fdopen = build.os.fdopen
+    calls = []
+
+    def failing_fdopen(fd, mode):
+        calls.append(fd)
+        if len(calls) == 2:
+            build.os.close(fd)
+            raise OSError("disk full, on purpose")
+        return real_fdopen(fd, mode)
+
+    monkeypatch.setattr(build.os, "fdopen", failing_fdopen)
+    with pytest.raises(OSError):
+        build.write_atomically({tmp_path / "a.html": b"new a", tmp_path / "b.pdf": b"new b"})
+    assert {p: p.read_bytes() for p in old} == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.pdf"]  # no staged leftovers
