@@ -122,3 +122,23 @@ def test_participation_must_agree_with_its_figure(data_copy):
 def test_inferred_statement_must_not_claim_an_attribution(data_copy):
     data_copy.set_cell("facts/statements.csv", 3, "attribution", "explicit")
     expect(data_copy, "facts/statements.csv", 3, "attribution_quote", "needs an attribution_quote")
+
+
+def test_missing_data_file_stops(data_copy):
+    data_copy.path("facts/events.csv").unlink()
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    assert caught.value.file.endswith("facts/events.csv")
+    assert "cannot read the table" in str(caught.value)
+
+
+def test_extra_column_stops(data_copy):
+    rows = data_copy.rows("facts/events.csv")
+    data_copy.write_rows("facts/events.csv", [r + ["x"] for r in rows[:1]] + [r + ["1"] for r in rows[1:]])
+    expect(data_copy, "facts/events.csv", 1, "x", "unexpected column 'x'")
+
+
+def test_file_not_in_utf8_stops_at_the_line_and_field(data_copy):
+    path = data_copy.path("facts/organisations.csv")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
+    expect(data_copy, "facts/organisations.csv", 2, "name_fr", "not UTF-8")
