@@ -70,7 +70,8 @@ def execute(path: Path, timeout: int = 600):
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
     )
     try:
         # The kernel's own stderr is only its start-up chatter; errors come back as cell outputs.
