@@ -89,7 +89,7 @@ def data_rows(data: bytes) -> int:
 
 
 # make test runs a fixed, quick sample; `make fuzz` (FUZZ_EXAMPLES=1000) a long random one.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES" not in os.environ,

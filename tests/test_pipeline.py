@@ -139,7 +139,7 @@ def test_interrupted_build_leaves_reports_and_data_untouched(previous):
         time.sleep(0.05)
         if any(root.glob("notebooks/*.ipynb")) and process.poll() is None:
             break
-    time.sleep(2.0)
+    time.sleep(1.0)
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=60)
     assert process.returncode != 0

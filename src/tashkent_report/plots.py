@@ -110,20 +110,26 @@ def participation_chart(table: pd.DataFrame) -> Figure:
     return fig
 
 
+def _stack(ax, y: float, values: list[int], labels: list[str], colours: list[str], height: float,
+           numbers: bool = False) -> int:
+    """One horizontal stacked bar, a legend entry per segment; returns where it ends."""
+    left = 0
+    for value, label, colour in zip(values, labels, colours, strict=False):
+        ax.barh(y, value, left=left, color=colour, height=height, edgecolor="white", label=label)
+        if numbers and value >= 5:
+            ax.text(left + value / 2, y, f"{value}", ha="center", va="center", color="white",
+                    fontsize=9, fontweight="bold")
+        left += value
+    return left
+
+
 def consistency_chart(parts: pd.DataFrame, total: int, total_label: str) -> Figure:
     """The parts stacked in one bar against the stated total in another, the gap marked."""
     colours = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "vermillion", "sky", "yellow")]
     with style():
         fig, ax = new_figure((8.0, 4.2))
-        left = 0
-        for row, colour in zip(parts.itertuples(index=False), colours, strict=False):
-            ax.barh(1, row.value, left=left, color=colour, height=0.5, edgecolor="white",
-                    label=f"{row.label_en} ({row.value})")
-            if row.value >= 5:
-                ax.text(left + row.value / 2, 1, f"{row.value}", ha="center", va="center",
-                        color="white", fontsize=9, fontweight="bold")
-            left += row.value
-        summed = int(parts["value"].sum())
+        labels = [f"{label} ({v})" for label, v in zip(parts["label_en"], parts["value"], strict=True)]
+        summed = _stack(ax, 1, list(parts["value"]), labels, colours, 0.5, numbers=True)
         ax.barh(0, total, color=PALETTE["grey"], height=0.5)
         ax.text(total / 2, 0, f"{total}", ha="center", va="center", color="white", fontweight="bold")
         ax.plot([total, total], [-0.4, 1.4], color=PALETTE["ink"], linestyle="--", linewidth=1)
@@ -150,13 +156,10 @@ def state_pool_chart(pool: pd.DataFrame, stated: int, source: str) -> Figure:
     colours = [PALETTE[c] for c in ("blue", "sky", "green", "orange", "yellow")]
     with style():
         fig, ax = new_figure((8.0, 3.6))
-        left = 0
-        for row, colour in zip(pool.itertuples(index=False), colours, strict=False):
-            new = row[pool.columns.get_loc("new to the pool")]
-            if new:
-                ax.barh(1, new, left=left, color=colour, height=0.55, edgecolor="white",
-                        label=f"{row.tier} (+{new})")
-                left += new
+        tiers = pool[pool["new to the pool"] > 0]
+        left = _stack(ax, 1, list(tiers["new to the pool"]),
+                      [f"{t} (+{n})" for t, n in zip(tiers["tier"], tiers["new to the pool"], strict=True)],
+                      colours, 0.55)
         ax.barh(0, stated, color=PALETTE["grey"], height=0.55)
         ax.text(stated + 0.3, 0, f"{stated} states (article)", va="center", fontsize=9)
         ax.text(left + 0.3, 1, f"{left} distinct states (context)", va="center", fontsize=9)
@@ -166,7 +169,7 @@ def state_pool_chart(pool: pd.DataFrame, stated: int, source: str) -> Figure:
         ax.set_ylim(-0.5, 2.3)
         ax.legend(loc="upper left", ncol=3, fontsize=7.5, frameon=False)
         ax.set_xlabel("States")
-        ax.set_title("The article's twenty countries, against the pool its wording allows", pad=8)
+        ax.set_title(f"The article's {stated} countries, against the pool its wording allows", pad=8)
         source_note(fig, source)
         fig.subplots_adjust(left=0.2, right=0.97, top=0.86, bottom=0.22)
     return fig
