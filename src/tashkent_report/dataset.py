@@ -252,14 +252,23 @@ def _check_attribution(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) 
             )
 
 
-def load_facts(datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()) -> Facts:
+def load_facts(
+    datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()
+) -> Facts:
     """Load and check everything: hash, schemas, quotes at offsets, cross-table rules, numerals.
 
     ``exclude`` leaves tables out, for code that regenerates them (the spaCy annotations).
+    Facts that passed every check are kept in ``.cache/`` beside ``data/``, under a hash of
+    every byte they were read from and of the code that checked them; any change to either is
+    a miss, and the data are checked again in full.
     """
     datapackage = Path(datapackage)
     descriptor = read_descriptor(datapackage)
     descriptor["resources"] = [r for r in descriptor.get("resources", []) if r.get("name") not in exclude]
+    key = _cache_key(datapackage, descriptor, audit)
+    cached = _cache_read(datapackage, key)
+    if cached is not None:
+        return cached
     text, article = load_article(datapackage, descriptor)
     package = _validate_tables(datapackage, descriptor)
     tables, paths = {}, {"article": datapackage.parent / article["path"]}
@@ -278,7 +287,63 @@ def load_facts(datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tup
         from .numerals import check_numeral_audit
 
         check_numeral_audit(facts)
+    _cache_write(datapackage, key, facts)
     return facts
+
+
+def _cache_key(datapackage: Path, descriptor: dict, audit: bool) -> str | None:
+    """sha256 of the data's bytes, the checking code and the library versions; None if unreadable."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    where = str(datapackage.resolve())  # the facts hold absolute paths
+    digest.update(repr((where, audit, [r.get("name") for r in descriptor["resources"]])).encode())
+    for package in ("pandas", "frictionless", "text2num"):
+        digest.update(f"{package}=={version(package)}".encode())
+    here = Path(__file__).parent
+    try:
+        for path in [here / "dataset.py", here / "numerals.py", datapackage] + [
+            datapackage.parent / r["path"] for r in descriptor["resources"] if "path" in r
+        ]:
+            digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    except (OSError, TypeError):
+        return None  # let the full load name the problem
+    return digest.hexdigest()
+
+
+def _cache_file(datapackage: Path, key: str) -> Path:
+    return datapackage.resolve().parent.parent / ".cache" / f"facts-{key}.pickle"
+
+
+def _cache_read(datapackage: Path, key: str | None) -> Facts | None:
+    import pickle
+
+    if key is None:
+        return None
+    try:
+        with open(_cache_file(datapackage, key), "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # a missing, partial or stale cache file is only a miss
+        return None
+
+
+def _cache_write(datapackage: Path, key: str | None, facts: Facts) -> None:
+    import pickle
+    import tempfile
+
+    if key is None:
+        return
+    target = _cache_file(datapackage, key)
+    try:
+        target.parent.mkdir(exist_ok=True)
+        for old in target.parent.glob("facts-*.pickle"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".facts-")
+        with open(fd, "wb") as handle:
+            pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(tmp).replace(target)
+    except OSError:
+        pass  # a read-only checkout still works, uncached
 
 
 def paragraphs(text: str) -> pd.DataFrame:
