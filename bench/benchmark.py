@@ -1,8 +1,8 @@
 """Benchmark: medians of several runs, all measured in this one run, on this machine.
 
-Measures `make report` from a clean state (no reports/) and with nothing changed, `make test`,
-and the naive baseline: each notebook executed with `jupyter nbconvert --execute`, then
-converted to HTML, one notebook after another. Rounds interleave the four so that a noisy
+Measures `make report` from a clean state (no reports/, no .cache/) and with nothing changed,
+`make test`, and the naive baseline: each notebook executed with `jupyter nbconvert --execute`,
+then converted to HTML, one notebook after another. Rounds interleave the four so that a noisy
 neighbour slows all of them alike. Usage: python bench/benchmark.py [runs] (default 3).
 """
 
@@ -34,6 +34,7 @@ REPORT_HASHES: list[tuple[str, ...]] = []
 
 def clean_report() -> float:
     shutil.rmtree(ROOT / "reports", ignore_errors=True)
+    shutil.rmtree(ROOT / ".cache", ignore_errors=True)  # checked facts too: a clean state
     elapsed = timed(["make", "report"])
     REPORT_HASHES.append(tuple(
         hashlib.sha256((ROOT / "reports" / name).read_bytes()).hexdigest()
