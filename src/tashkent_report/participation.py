@@ -176,10 +176,6 @@ def state_pool(membership: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _listing(values: list[str]) -> str:
-    return ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else "".join(values)
-
-
 def participation_alt(table: pd.DataFrame) -> str:
     """Alt text for the participation chart, from the same table."""
     items = [
