@@ -194,14 +194,14 @@ def _read_table(package, resource: dict) -> pd.DataFrame:
     return frame
 
 
-def quote_spans(frame: pd.DataFrame) -> list[str]:
-    """The prefixes of every (quote, start, end) triple of columns in a table."""
-    return [c.removesuffix("quote") for c in frame.columns if c.endswith("quote")]
+def quote_spans(columns) -> list[str]:
+    """The prefixes of every (quote, start, end) triple among a table's column names."""
+    return [c.removesuffix("quote") for c in columns if c.endswith("quote")]
 
 
 def check_quotes(text: str, frame: pd.DataFrame, path: Path) -> None:
     """Every quote must be exactly ``text[start:end]``; an empty quote must have no offsets."""
-    for prefix in quote_spans(frame):
+    for prefix in quote_spans(frame.columns):
         q, s, e = f"{prefix}quote", f"{prefix}start", f"{prefix}end"
         for i, row in enumerate(frame.itertuples(index=False)):
             line = i + 2

@@ -25,8 +25,7 @@ def _in_sentence(label: str) -> str:
 def key_findings(facts: Facts) -> list[str]:
     """Five findings, Markdown, each with its number(s) and a section pointer."""
     figures = facts.figures.set_index("id")
-    parts = facts.participation[facts.participation["level"] == "participant"]
-    delegations = figures.loc["delegations"]
+    parts, delegations = participation.participants(facts), participation.stated_total(facts)
     audit = participation.audit_parts(parts, delegations["value"])
     listed = ", ".join(f"{r.value} {_q(_in_sentence(r.label_en))}" for r in parts.itertuples(index=False))
     orgs = figures.loc["international_organisations"]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .config import DATAPACKAGE, relative
-from .dataset import DataError, load_article, read_descriptor
+from .dataset import DataError, load_article, quote_spans, read_descriptor
 
 
 def fill_offsets(path: Path, text: str) -> int:
@@ -21,7 +21,7 @@ def fill_offsets(path: Path, text: str) -> int:
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     header, filled = rows[0], 0
-    for prefix in [c.removesuffix("quote") for c in header if c.endswith("quote")]:
+    for prefix in quote_spans(header):
         q, s, e = (header.index(f"{prefix}{k}") for k in ("quote", "start", "end"))
         for line, row in enumerate(rows[1:], start=2):
             if not row[q] or row[e]:

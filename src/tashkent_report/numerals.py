@@ -118,10 +118,9 @@ def check_numeral_audit(facts: Facts) -> pd.DataFrame:
                 line=n.paragraph,
                 field="text",
             )
-    numerals = find_numerals(facts.text)
     for label, table in (("figures", facts.figures), ("numeral_exclusions", facts.numeral_exclusions)):
         for i, row in enumerate(table.itertuples(index=False)):
-            inside = numerals[(numerals["start"] >= row.start) & (numerals["end"] <= row.end)]
+            inside = audit[(audit["start"] >= row.start) & (audit["end"] <= row.end)]
             if not (inside["value"] == row.value).any():
                 found = ", ".join(f"{w!r} = {v}" for w, v in zip(inside["numeral"], inside["value"],
                                                                   strict=True)) or "none"

@@ -21,6 +21,16 @@ def counted(value: int, unit: str) -> str:
     return f"{value} {UNIT_SINGULAR.get(unit, unit) if value == 1 else unit}"
 
 
+def participants(facts: Facts) -> pd.DataFrame:
+    """The groups that sent people (not the organisations they represent): the parts of the total."""
+    return facts.participation[facts.participation["level"] == "participant"]
+
+
+def stated_total(facts: Facts) -> pd.Series:
+    """The figure the article presents as the total of delegations."""
+    return facts.figures.set_index("id").loc["delegations"]
+
+
 def participation_table(facts: Facts) -> pd.DataFrame:
     """One row per organisation type the article names, largest first, with its quote."""
     table = facts.participation.copy()
@@ -54,12 +64,11 @@ def headline_figures(facts: Facts) -> pd.DataFrame:
 def derived_ratios(facts: Facts) -> pd.DataFrame:
     """Ratios computed by us from stated figures: derived, and approximate where an input is."""
     figures = facts.figures.set_index("id")
-    parts = facts.participation[facts.participation["level"] == "participant"]
-    entities = int(parts["value"].sum())
+    entities = int(participants(facts)["value"].sum())
     reps = figures.loc["representatives"]
     rows = [
         ("representatives per delegation", reps["value"], "representatives",
-         figures.loc["delegations", "value"], "delegations (stated total)"),
+         stated_total(facts)["value"], "delegations (stated total)"),
         ("representatives per participating entity", reps["value"], "representatives",
          entities, "participating entities (sum of the listed groups)"),
         ("bodies per international organisation", figures.loc["international_bodies", "value"],
@@ -95,8 +104,7 @@ def audit_parts(parts: pd.DataFrame, total: int) -> dict:
 
 def consistency_audit(facts: Facts) -> pd.DataFrame:
     """The article's parts (participant groups) against its total (delegations)."""
-    parts = facts.participation[facts.participation["level"] == "participant"]
-    delegations = facts.figures.set_index("id").loc["delegations"]
+    parts, delegations = participants(facts), stated_total(facts)
     result = audit_parts(parts, delegations["value"])
     summed = " + ".join(str(v) for v in parts["value"]) + f" = {result['sum_of_parts']}"
     return pd.DataFrame(
@@ -204,8 +212,7 @@ def pool_alt(pool: pd.DataFrame, stated: int) -> str:
 
 def consistency_finding(facts: Facts) -> str:
     """The audit's finding in words a reader can check with a calculator (Markdown)."""
-    parts = facts.participation[facts.participation["level"] == "participant"]
-    total = int(facts.figures.set_index("id").loc["delegations", "value"])
+    parts, total = participants(facts), int(stated_total(facts)["value"])
     result = audit_parts(parts, total)
     sum_text = " + ".join(str(v) for v in parts["value"]) + f" = {result['sum_of_parts']}"
     if result["adds_up"]:

@@ -45,7 +45,7 @@ def provenance(facts: Facts) -> pd.DataFrame:
     """For every table and quote column: how many quotes, and how many sit at their offsets."""
     rows = []
     for name, frame in facts.tables.items():
-        for prefix in quote_spans(frame):
+        for prefix in quote_spans(frame.columns):
             q, s, e = (frame[f"{prefix}{k}"] for k in ("quote", "start", "end"))
             present = q.notna()
             exact = sum(
