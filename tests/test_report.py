@@ -183,3 +183,14 @@ def test_failing_cell_is_named(tmp_path):
         build.execute(path)
     assert "09-broken.ipynb, cell 2" in str(caught.value)
     assert "ZeroDivisionError" in str(caught.value)
+
+
+def test_pdf_does_not_depend_on_the_clock(monkeypatch):
+    """Embedded font subsets carry a timestamp; two builds at different times give one PDF."""
+    import fontTools.misc.timeTools as clock
+
+    html = '<html lang="en"><body><p>Tashkent, quelque 250 représentants</p></body></html>'
+    monkeypatch.setattr(clock.time, "time", lambda: 1_800_000_000.0)
+    early = build.to_pdf(html)
+    monkeypatch.setattr(clock.time, "time", lambda: 1_900_000_000.0)
+    assert build.to_pdf(html) == early

@@ -69,8 +69,11 @@ def execute(path: Path, timeout: int = 600):
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
+    from .kernels import AsyncIPCKernelManager
+
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        kernel_manager_class=AsyncIPCKernelManager,
         resources={"metadata": {"path": str(path.parent)}},
     )
     try:
@@ -184,10 +187,30 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     return finished
 
 
+# fontTools stamps each embedded font subset with the time of the build unless
+# SOURCE_DATE_EPOCH is set, so two builds a second apart gave different PDFs. The project's
+# own fixed time (the conference's first day, 2024-09-04 UTC) keeps the PDF byte-identical.
+SOURCE_DATE_EPOCH = "1725408000"
+
+
+@contextmanager
+def fixed_time():
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
 def to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(ROOT)).write_pdf()
+    with fixed_time():
+        return HTML(string=html, base_url=str(ROOT)).write_pdf()
 
 
 def write_atomically(outputs: dict[Path, bytes]) -> None:
