@@ -1,23 +1,28 @@
 """Kernels start over Unix sockets in a folder of their own, and leave nothing behind."""
 
-import glob
 import os
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import nbval.kernel
+import pytest
 
 from tashkent_report import build
 from tashkent_report.kernels import PREFIX, IPCKernelManager
 
 
-def leftovers() -> set[str]:
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), PREFIX + "*")))
+@pytest.fixture
+def kernel_tmp(monkeypatch):
+    """A temporary folder of this test's own (short: socket paths are limited) for kernel folders."""
+    folder = tempfile.mkdtemp(prefix="tk")
+    monkeypatch.setattr(tempfile, "tempdir", folder)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_kernel_uses_unix_sockets_in_a_private_folder():
-    before = leftovers()
+def test_kernel_uses_unix_sockets_in_a_private_folder(kernel_tmp):
     km = IPCKernelManager(kernel_name="python3")
     km.start_kernel()
     try:
@@ -30,22 +35,21 @@ def test_kernel_uses_unix_sockets_in_a_private_folder():
         assert len(f"{info['ip']}-{info['shell_port']}") < 100  # Unix socket path limit
     finally:
         km.shutdown_kernel(now=True)
-    assert leftovers() == before
+    assert os.listdir(kernel_tmp) == []
 
 
 def test_nbval_starts_its_kernels_the_same_way():
     assert nbval.kernel.KernelManager is IPCKernelManager  # set by the root conftest.py
 
 
-def test_many_kernels_at_once_all_start(tmp_path):
+def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
     """Eight notebooks, four at a time: with TCP ports this raced; now every kernel replies."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.getpid())")]
     path = tmp_path / "01-probe.ipynb"
     nbformat.write(nb, path)
-    before = leftovers()
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs = list(pool.map(lambda _: build.execute(path), range(8)))
     pids = {run.cells[0].outputs[0]["text"] for run in runs}
     assert len(pids) == 8
-    assert leftovers() == before
+    assert os.listdir(kernel_tmp) == []
