@@ -50,7 +50,7 @@ def test_figures_hold_the_articles_numbers(facts):
 
 def test_attribution_follows_the_text(facts):
     statements = facts.statements.set_index("id")
-    assert list(statements["attribution"]) == ["explicit", "inferred", "explicit"]
+    assert list(statements["attribution"]) == ["explicit", "unattributed", "explicit"]
     for quote in statements["attribution_quote"].dropna():
         assert "message" in quote
 
@@ -119,7 +119,7 @@ def test_participation_must_agree_with_its_figure(data_copy):
     expect(data_copy, "facts/participation.csv", 2, "value", "differs from figure 'states' \\(20\\)")
 
 
-def test_inferred_statement_must_not_claim_an_attribution(data_copy):
+def test_unattributed_statement_must_not_claim_an_attribution(data_copy):
     data_copy.set_cell("facts/statements.csv", 3, "attribution", "explicit")
     expect(data_copy, "facts/statements.csv", 3, "attribution_quote", "needs an attribution_quote")
 

@@ -31,7 +31,7 @@ def annotate(sentences: list[str], model) -> tuple[str, pd.DataFrame, pd.DataFra
         {
             "id": [f"s{i + 1}" for i in range(len(sentences))],
             "order": list(range(1, len(sentences) + 1)),
-            "attribution": ["explicit"] + ["inferred"] * (len(sentences) - 1),
+            "attribution": ["explicit"] + ["unattributed"] * (len(sentences) - 1),
             "start": starts,
             "end": [a + len(s) for a, s in zip(starts, sentences, strict=True)],
         }
@@ -66,7 +66,7 @@ def test_cues_match_lemmas_and_skip_stop_words(model):
     ]
     summary = themes.attribution_summary(coded, statements, CODEBOOK).set_index("theme")
     assert summary.loc["cooperation", "standing"] == "explicit only"
-    assert summary.loc["capacity", "standing"] == "rests only on the inferred statement"
+    assert summary.loc["capacity", "standing"] == "rests only on the unattributed statement"
 
 
 def test_no_cue_no_code(model):
@@ -90,7 +90,7 @@ def test_every_theme_is_found_and_only_one_rests_on_inference(facts):
     coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
     summary = themes.attribution_summary(coded, facts.statements, facts.codebook).set_index("theme")
     assert "absent" not in set(summary["standing"])
-    assert list(summary.index[summary["standing"] == "rests only on the inferred statement"]) == [
+    assert list(summary.index[summary["standing"] == "rests only on the unattributed statement"]) == [
         "exercises_capacity"
     ]
 
@@ -114,7 +114,7 @@ def test_word_use_counts_what_the_discussion_cites(facts):
 
 def test_quote_block_escapes_markup():
     statements = pd.DataFrame(
-        {"id": ["x"], "order": [1], "attribution": ["inferred"], "start": [0],
+        {"id": ["x"], "order": [1], "attribution": ["unattributed"], "start": [0],
          "quote": ["<script>alert(1)</script>"], "text_en": ["<b>bold</b>"], "attribution_quote": [None]}
     )
     block = themes.quote_block(statements, "x", "<script>alert(1)</script>")

@@ -227,6 +227,65 @@ def check_quotes(text: str, frame: pd.DataFrame, path: Path) -> None:
                 )
 
 
+# The only text the project holds whole; a quote can point into nothing else.
+HELD_TEXTS = ("article",)
+
+
+def _quotes_in(resource: dict, path: Path, datapackage: Path) -> str | None:
+    """The held text a table's quotes point into, as the table declares it (``quotesIn``).
+
+    Quote columns are checked at their offsets only where a table says which text they
+    point into; a quote column in a table that does not say so is refused, so that a short
+    quotation from a page we do not hold (an ``excerpt``) can never pass for one.
+    """
+    target = resource.get("quotesIn")
+    names = [f["name"] for f in resource["schema"]["fields"]]
+    if target is None:
+        stray = [n for n in names if n.endswith("quote")]
+        if stray:
+            raise DataError(
+                path, f"column '{stray[0]}' looks like a quote of the article, but the table does "
+                "not declare \"quotesIn\": \"article\" in data/datapackage.json; a short "
+                "quotation from another source belongs in an 'excerpt' column", 1, stray[0])
+        return None
+    if target not in HELD_TEXTS:
+        raise DataError(datapackage, f"table '{resource['name']}' declares quotesIn "
+                        f"{target!r}; the project holds only {', '.join(HELD_TEXTS)}", field="quotesIn")
+    return target
+
+
+
+def _check_declared_rules(descriptor: dict, tables: dict[str, pd.DataFrame], paths: dict) -> None:
+    """Field rules the schema declares but Frictionless cannot check.
+
+    ``referencesEach``: a ';'-separated list of ids, each of which must exist in that table.
+    ``maxWords``: a short quotation from a source we do not hold stays short.
+    """
+    for resource in descriptor["resources"]:
+        if resource.get("type") != "table" or resource["name"] not in tables:
+            continue
+        frame, path = tables[resource["name"]], paths[resource["name"]]
+        for spec in resource["schema"]["fields"]:
+            name = spec["name"]
+            if "referencesEach" in spec:
+                target = spec["referencesEach"]
+                known = set(tables[target]["id"]) if target in tables else set()
+                for i, cell in enumerate(frame[name]):
+                    if pd.isna(cell):
+                        continue
+                    for ref in str(cell).split(";"):
+                        if ref.strip() not in known:
+                            raise DataError(path, f"{ref.strip()!r} is not an id in the {target} table "
+                                            f"({relative(paths.get(target, target))})", i + 2, name)
+            if "maxWords" in spec:
+                for i, cell in enumerate(frame[name]):
+                    if not pd.isna(cell) and len(str(cell).split()) > spec["maxWords"]:
+                        raise DataError(
+                            path, f"{len(str(cell).split())} words; a quotation from a text the "
+                            f"project does not hold is kept to {spec['maxWords']} words at most: "
+                            "paraphrase the rest", i + 2, name)
+
+
 def _check_participation(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
     values = dict(zip(tables["figures"]["id"], tables["figures"]["value"], strict=True))
     for i, row in enumerate(tables["participation"].itertuples(index=False)):
@@ -277,9 +336,11 @@ def load_facts(
             continue
         path = datapackage.parent / resource["path"]
         frame = _read_table(package, resource)
-        check_quotes(text, frame, path)
+        if _quotes_in(resource, path, datapackage) is not None:
+            check_quotes(text, frame, path)
         tables[resource["name"]] = frame
         paths[resource["name"]] = path
+    _check_declared_rules(descriptor, tables, paths)
     _check_participation(tables, paths)
     _check_attribution(tables, paths)
     facts = Facts(text=text, article=article, tables=tables, paths=paths)

@@ -34,7 +34,7 @@ def key_findings(facts: Facts) -> list[str]:
     pool = participation.state_pool(facts.membership)
     coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
     summary = themes.attribution_summary(coded, facts.statements, facts.codebook)
-    inferred_only = summary.loc[summary["standing"] == "rests only on the inferred statement", "label"]
+    inferred_only = summary.loc[summary["standing"] == "rests only on the unattributed statement", "label"]
     counts = themes.word_use(facts.annotations)
     top = counts.head(2)
     explicit = (facts.statements["attribution"] == "explicit").sum()

@@ -222,7 +222,7 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
         fig, ax = new_figure((8.0, 4.6))
         n_rows, n_cols = matrix.shape
         for r, statement in enumerate(matrix.index):
-            inferred = attribution[statement] == "inferred"
+            inferred = attribution[statement] == "unattributed"
             for c, theme in enumerate(matrix.columns):
                 words = matrix.loc[statement, theme]
                 face = ("#FBE3B0" if inferred else PALETTE["blue"]) if words else "#f2f2f2"

@@ -99,7 +99,7 @@ def kwic(coded: pd.DataFrame, text: str, width: int = 45) -> pd.DataFrame:
 def attribution_summary(
     coded: pd.DataFrame, statements: pd.DataFrame, codebook: pd.DataFrame
 ) -> pd.DataFrame:
-    """For each theme: in how many statements, how many of them explicit, and what rests on inference."""
+    """Per theme: in how many statements, how many explicit, and what rests on the unattributed one."""
     explicit = set(statements.loc[statements["attribution"] == "explicit", "id"])
     rows = []
     for theme in codebook.itertuples(index=False):
@@ -108,9 +108,9 @@ def attribution_summary(
         if not found:
             standing = "absent"
         elif not sure:
-            standing = "rests only on the inferred statement"
+            standing = "rests only on the unattributed statement"
         elif len(sure) < len(found):
-            standing = "holds without the inferred statement"
+            standing = "holds without the unattributed statement"
         else:
             standing = "explicit only"
         rows.append(
@@ -161,7 +161,7 @@ def quote_block(statements: pd.DataFrame, statement_id: str, text: str) -> str:
     how = (
         f"attributed to the president by the text (« {_escape(row['attribution_quote'])} »)"
         if row["attribution"] == "explicit"
-        else "attributed to the president by context only (inferred)"
+        else "not attributed by the article"
     )
     return (
         f"> « {_escape(row['quote'])} »\n>\n"

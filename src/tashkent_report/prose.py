@@ -1,0 +1,68 @@
+"""Prose that states numbers by name: the analysis returns values, a template states them.
+
+``say(template, **values)`` renders a Jinja template with strict undefined handling: a name
+the template uses but the analysis did not give stops the notebook. Every number inserted is
+wrapped in a marked element (``<span class="num" data-value="name">``, or a link to its
+evidence when one is given), so the build can check that no number in the report's prose was
+typed by hand (see ``audit.py``). Templates state values; they do not compute them.
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+from dataclasses import dataclass
+
+from IPython.display import Markdown
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+_ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A number with its name and, where there is one, the anchor of its evidence."""
+
+    name: str
+    value: object
+    href: str | None = None
+    fmt: str = "{}"
+
+    def __html__(self) -> str:
+        shown = html.escape(self.fmt.format(self.value))
+        name = html.escape(self.name, quote=True)
+        if self.href:
+            href = html.escape(self.href, quote=True)
+            return f'<a class="num" href="{href}" data-value="{name}">{shown}</a>'
+        return f'<span class="num" data-value="{name}">{shown}</span>'
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+
+def _wrap(name: str, value):
+    if isinstance(value, Value):
+        return Markup(value.__html__())
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        if isinstance(value, str):
+            return html.escape(value, quote=False)
+        return value
+    return Markup(Value(name, value).__html__())
+
+
+def text(template: str, **values) -> str:
+    """The rendered Markdown, numbers marked; strings are escaped as text, never markup."""
+    wrapped = {name: _wrap(name, value) for name, value in values.items()}
+    return _ENV.from_string(template).render(**wrapped)
+
+
+def say(template: str, **values) -> Markdown:
+    """The rendered Markdown, for display as a notebook cell's output."""
+    return Markdown(text(template, **values))
+
+
+def figure(facts, figure_id: str, name: str | None = None) -> Value:
+    """An article figure, linked to its highlighted quote in Appendix A."""
+    row = facts.figures.set_index("id").loc[figure_id]
+    return Value(name or figure_id, int(row["value"]), href=f"#q-{figure_id}")
