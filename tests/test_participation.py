@@ -69,12 +69,26 @@ def test_combinations_reproducing_a_total():
     assert participation.reproducing_combinations(parts, 100).empty
 
 
-def test_article_figures_do_not_add_up(facts):
+def test_article_lists_63_entities_and_states_47_delegations(facts):
     audit = participation.consistency_audit(facts)
-    assert audit.loc["Sum of their counts", "result"] == "20 + 9 + 2 + 22 + 10 = 63"
-    assert audit.loc["Difference (sum minus total)", "result"] == "+16"
-    finding = participation.consistency_finding(facts)
-    assert "= 63, but the article's stated total is 47" in finding and "by 16" in finding
+    assert audit.loc["Entities listed (5 groups)", "count"] == "63"
+    assert audit.loc["Delegations stated ('47 délégations au total')", "count"] == "47"
+    assert audit.loc["Entities listed minus delegations stated", "count"] == "+16"
+    values = participation.listing_values(facts)
+    assert (values["entities"], values["delegations"], values["difference"]) == (63, 47, 16)
+    # 20+9+2+10+6 and 9+22+10+6: both count the six organisations beside their ten bodies
+    assert (values["whole_combinations"], values["whole_double_counting"]) == (2, 2)
+    assert values["all_but_one"] == [{"part": 4, "of": 20, "group": "states"},
+                                     {"part": 6, "of": 22, "group": "research institutions"}]
+
+
+def test_partial_counts_take_part_of_exactly_one_group():
+    parts = synthetic({"a": 5, "b": 3, "c": 4})
+    ways = participation.partial_counts(parts, 7)
+    # a whole + 2 of b or of c; b whole + 4 of a (4 of c would be all of c); c whole + 3 of a
+    found = {(w, p, n) for w, p, n in zip(ways["whole groups"], ways["part of"], ways["part counted"],
+                                           strict=True)}
+    assert found == {("a", "b", 2), ("a", "c", 2), ("b", "a", 4), ("c", "a", 3)}
 
 
 def test_derived_ratios_are_marked_as_such(facts):

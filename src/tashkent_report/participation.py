@@ -69,8 +69,8 @@ def derived_ratios(facts: Facts) -> pd.DataFrame:
     rows = [
         ("representatives per delegation", reps["value"], "representatives",
          stated_total(facts)["value"], "delegations (stated total)"),
-        ("representatives per participating entity", reps["value"], "representatives",
-         entities, "participating entities (sum of the listed groups)"),
+        ("representatives per listed entity", reps["value"], "representatives",
+         entities, "entities listed (sum of the groups)"),
         ("bodies per international organisation", figures.loc["international_bodies", "value"],
          "international bodies", figures.loc["international_organisations", "value"],
          "international organisations"),
@@ -103,20 +103,17 @@ def audit_parts(parts: pd.DataFrame, total: int) -> dict:
 
 
 def consistency_audit(facts: Facts) -> pd.DataFrame:
-    """The article's parts (participant groups) against its total (delegations)."""
+    """The entities the article lists (participant groups) beside the delegations it states."""
     parts, delegations = participants(facts), stated_total(facts)
     result = audit_parts(parts, delegations["value"])
-    summed = " + ".join(str(v) for v in parts["value"]) + f" = {result['sum_of_parts']}"
-    return pd.DataFrame(
-        [
-            ("Groups of participants listed", f"{result['parts']}"),
-            ("Sum of their counts", summed),
-            (f"Stated total ('{delegations['quote']}')", f"{result['stated_total']}"),
-            ("Difference (sum minus total)", f"{result['difference']:+d}"),
-            ("Do the parts add up?", "yes" if result["adds_up"] else "no"),
-        ],
-        columns=["check", "result"],
-    ).set_index("check")
+    rows = [(f"{label} ('{term}')", str(value)) for label, term, value in
+            zip(parts["label_en"], parts["term_fr"], parts["value"], strict=True)]
+    rows += [
+        (f"Entities listed ({result['parts']} groups)", str(result["sum_of_parts"])),
+        (f"Delegations stated ('{delegations['quote']}')", str(result["stated_total"])),
+        ("Entities listed minus delegations stated", f"{result['difference']:+d}"),
+    ]
+    return pd.DataFrame(rows, columns=["", "count"]).set_index("")
 
 
 def reproducing_combinations(parts: pd.DataFrame, total: int) -> pd.DataFrame:
@@ -203,40 +200,71 @@ def consistency_alt(parts: pd.DataFrame, total: int) -> str:
 
 
 def pool_alt(pool: pd.DataFrame, stated: int) -> str:
-    tiers = ", ".join(f"{n} {t}" for t, n in zip(pool["tier"], pool["new to the pool"], strict=True) if n)
+    pairs = zip(pool["tier"], pool["new to the pool"], strict=True)
+    tiers = "; ".join(f"{t}: {n} new" for t, n in pairs if n)
     return (
-        f"Two horizontal bars: the article's {stated} states, against a stacked bar of "
-        f"{pool['pool so far'].iloc[-1]} distinct states that the wording could cover ({tiers})."
+        f"Two horizontal bars: the article's {stated} countries, against a stacked bar of the "
+        f"{pool['pool so far'].iloc[-1]} distinct states that SCO and CIS membership tiers hold ({tiers})."
     )
 
 
-def consistency_finding(facts: Facts) -> str:
-    """The audit's finding in words a reader can check with a calculator (Markdown)."""
+def partial_counts(parts: pd.DataFrame, total: int) -> pd.DataFrame:
+    """Ways to reach the total with whole groups plus part of exactly one other group.
+
+    Only the groups that sent people are used (no 'represented' row): these are readings in
+    which some members of a group came inside other delegations, which the text neither says
+    nor rules out.
+    """
+    items = list(parts.loc[parts["level"] == "participant", ["org_type", "value"]].itertuples(index=False))
+    rows = []
+    for size in range(0, len(items)):
+        for combo in combinations(items, size):
+            whole = sum(int(i.value) for i in combo)
+            chosen = {i.org_type for i in combo}
+            for other in items:
+                need = int(total) - whole
+                if other.org_type in chosen or not 0 < need < int(other.value):
+                    continue
+                rows.append({"whole groups": ", ".join(i.org_type for i in combo) or "none",
+                             "sum of whole groups": whole, "part of": other.org_type,
+                             "part counted": need, "of": int(other.value)})
+    columns = ["whole groups", "sum of whole groups", "part of", "part counted", "of"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def listing_values(facts: Facts) -> dict:
+    """The numbers the 'entities listed against delegations stated' passage states."""
     parts, total = participants(facts), int(stated_total(facts)["value"])
     result = audit_parts(parts, total)
-    sum_text = " + ".join(str(v) for v in parts["value"]) + f" = {result['sum_of_parts']}"
-    if result["adds_up"]:
-        return (
-            f"**Finding.** {sum_text}, which is the article's stated total of {total} delegations: "
-            "the listed groups add up."
-        )
-    more_or_fewer = "exceed" if result["difference"] > 0 else "fall short of"
-    return (
-        f"**Finding.** {sum_text}, but the article's stated total is {total} delegations: the "
-        f"{result['parts']} listed groups {more_or_fewer} the stated total by "
-        f"{abs(result['difference'])}. The article does not say how a delegation was counted, so "
-        "the text alone cannot resolve the mismatch."
-    )
+    whole = reproducing_combinations(facts.participation, total)
+    partial = partial_counts(parts, total)
+    # The readings closest to "one delegation per listed entity": every group whole but one.
+    all_but_one = partial[partial["whole groups"].str.count(",") + 1 == result["parts"] - 1]
+    return {
+        "groups": result["parts"],
+        "entities": result["sum_of_parts"],
+        "delegations": total,
+        "difference": abs(result["difference"]),
+        "whole_combinations": len(whole),
+        "whole_double_counting": int(whole["double count"].sum()),
+        "partial_ways": len(partial),
+        "all_but_one": [
+            {"part": int(r["part counted"]), "of": int(r["of"]),
+             "group": str(r["part of"]).replace("_", " ")}
+            for _, r in all_but_one.sort_values("part counted").iterrows()
+        ],
+    }
 
 
-def pool_finding(pool: pd.DataFrame, stated: int) -> str:
-    """What the pool of states says about the article's count (Markdown; an inference)."""
+def pool_values(pool: pd.DataFrame, stated: int) -> dict:
+    """The numbers the 'which twenty countries' passage states."""
+    associate = TIER_LABELS[("cis", "associate_member")]
     everyone = int(pool["pool so far"].iloc[-1])
-    without_associate = int(pool.loc[pool["tier"] != TIER_LABELS[("cis", "associate_member")],
-                                     "new to the pool"].sum())
-    return (
-        f"The wording could cover {everyone} distinct states ({without_associate} without the CIS "
-        f"associate member), of which the article says {stated} were represented: at least "
-        f"{everyone - stated} were not, and the article does not say which (an inference from "
-        "context, not a statement of the article)."
-    )
+    members_only = int(pool.loc[pool["tier"] != associate, "new to the pool"].sum())
+    return {
+        "stated": int(stated),
+        "pool": everyone,
+        "pool_without_associate": members_only,
+        "absent_at_least": members_only - int(stated),
+        "absent_at_least_with_associate": everyone - int(stated),
+    }

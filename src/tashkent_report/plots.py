@@ -140,12 +140,12 @@ def consistency_chart(parts: pd.DataFrame, total: int, total_label: str) -> Figu
             ax.text((summed + total) / 2, 0.58, f"{gap:+d}", ha="center", va="bottom",
                     fontsize=10, fontweight="bold", color=PALETTE["vermillion"])
         ax.set_yticks([0, 1])
-        ax.set_yticklabels([total_label, f"Sum of the listed groups\n(= {summed})"])
+        ax.set_yticklabels([total_label, f"Entities listed\n(= {summed})"])
         ax.set_xlim(0, max(summed, total) * 1.08)
         ax.set_ylim(-0.45, 2.45)
         ax.legend(loc="upper left", ncol=2, fontsize=7.5, frameon=False)
         ax.set_xlabel("Count")
-        ax.set_title("Do the listed groups add up to the stated total?", pad=8)
+        ax.set_title("Entities listed and delegations stated: the article does not relate them", pad=8)
         source_note(fig, SOURCE_UZA)
         fig.subplots_adjust(left=0.24, right=0.97, top=0.88, bottom=0.2)
     return fig
@@ -275,4 +275,37 @@ def word_use_chart(counts: pd.DataFrame, top: int = 15) -> Figure:
         source_note(fig, "Source: UzA; lemmas and parts of speech by spaCy fr_core_news_sm "
                     "(data/derived/annotations.csv)")
         fig.subplots_adjust(left=0.2, right=0.97, top=0.9, bottom=0.16)
+    return fig
+
+
+COVERAGE_STYLE = {"full": (PALETTE["blue"], "white", "full"),
+                  "part": (PALETTE["sky"], PALETTE["ink"], "in part"),
+                  "absent": ("#f2f2f2", "#999999", "-")}
+
+
+def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: list[str],
+                   source: str) -> Figure:
+    """Points of the message (rows) against versions (columns): carried in full, in part, or not."""
+    with style():
+        fig, ax = new_figure((8.0, 0.42 * len(matrix) + 1.9))
+        for r, point in enumerate(matrix.index):
+            for c, version in enumerate(matrix.columns):
+                face, ink, word = COVERAGE_STYLE[matrix.loc[point, version]]
+                ax.add_patch(matplotlib.patches.Rectangle((c + 0.04, r + 0.06), 0.92, 0.88, facecolor=face,
+                                                          edgecolor="white"))
+                ax.text(c + 0.5, r + 0.5, word, ha="center", va="center", fontsize=7.5, color=ink)
+        ax.set_xlim(0, len(matrix.columns))
+        ax.set_ylim(len(matrix), 0)
+        ax.set_xticks([c + 0.5 for c in range(len(matrix.columns))])
+        ax.set_xticklabels([textwrap.fill(label, 14) for label in column_labels], fontsize=7.5)
+        ax.xaxis.tick_top()
+        ax.set_yticks([r + 0.5 for r in range(len(matrix))])
+        ax.set_yticklabels([textwrap.shorten(lab, 52, placeholder="…") for lab in row_labels], fontsize=7.5)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_title("The message point by point: which version carries what", pad=34)
+        source_note(fig, source)
+        fig.subplots_adjust(left=0.42, right=0.98, top=1 - 1.0 / fig.get_figheight(),
+                            bottom=0.5 / fig.get_figheight())
     return fig

@@ -42,11 +42,16 @@ class Value:
 
 
 def _wrap(name: str, value):
+    """Numbers marked with their name (nested: ``parent.key``), strings escaped, recursively."""
     if isinstance(value, Value):
         return Markup(value.__html__())
+    if isinstance(value, dict):
+        return {k: _wrap(f"{name}.{k}", v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wrap(f"{name}.{i}", v) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
     if isinstance(value, bool) or not isinstance(value, numbers.Number):
-        if isinstance(value, str):
-            return html.escape(value, quote=False)
         return value
     return Markup(Value(name, value).__html__())
 

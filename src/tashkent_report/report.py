@@ -67,7 +67,7 @@ def resolve_references(soup: BeautifulSoup, labels: dict[str, str], sections: di
         elif target in sections:
             if not link.get_text(strip=True):
                 link.string = f"§{sections[target]}"
-        elif target.startswith(("fig-", "tab-", "sec-")):
+        elif target.startswith(("fig-", "tab-", "sec-", "q-", "src-")) and soup.find(id=target) is None:
             broken.append(target)
     return broken
 
@@ -106,9 +106,35 @@ def table_of_contents(soup: BeautifulSoup, entries: list[tuple[int, str, str, st
             empty.decompose()
 
 
+FRENCH_QUOTE = re.compile(r"«[^«»]*»")
+
+
+def mark_french(soup: BeautifulSoup) -> None:
+    """Every « … » quotation in English prose gets lang="fr" (screen readers, hyphenation)."""
+    for node in list(soup.find_all(string=FRENCH_QUOTE)):
+        parent = node.parent
+        if parent is None or parent.name in ("script", "style", "code", "pre") or parent.find_parent(
+            attrs={"lang": "fr"}
+        ) or parent.get("lang") == "fr":
+            continue
+        pieces, pos, text = [], 0, str(node)
+        for match in FRENCH_QUOTE.finditer(text):
+            pieces.append(text[pos:match.start()])
+            span = soup.new_tag("span", lang="fr")
+            span.string = match.group(0)
+            pieces.append(span)
+            pos = match.end()
+        pieces.append(text[pos:])
+        for piece in pieces:
+            if piece:
+                node.insert_before(piece)
+        node.extract()
+
+
 def finish(html: str) -> tuple[str, list[str]]:
     """The finished HTML, and the cross-references that point nowhere."""
     soup = BeautifulSoup(html, "html.parser")
+    mark_french(soup)
     entries = number_sections(soup)
     labels = number_floats(soup)
     broken = resolve_references(soup, labels, {anchor: number for _, anchor, number, _ in entries})

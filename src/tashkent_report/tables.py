@@ -65,27 +65,95 @@ def provenance(facts: Facts) -> pd.DataFrame:
 
 
 class Captioned:
-    """A table shown with its caption: numbered 'Table N' in the report, linkable as #tab-name."""
+    """A table shown with its caption: numbered 'Table N' in the report, linkable as #tab-name.
 
-    def __init__(self, frame: pd.DataFrame, name: str, caption: str):
+    ``row_ids`` gives each body row the id ``<row_ids>-<index>`` (a link target, e.g. one
+    source of the sources table); ``french`` names the columns that hold French text, marked
+    ``lang="fr"`` for screen readers and hyphenation; ``links`` names columns of URLs, shown
+    as links.
+    """
+
+    def __init__(self, frame: pd.DataFrame, name: str, caption: str, row_ids: str | None = None,
+                 french: tuple[str, ...] = (), links: tuple[str, ...] = ()):
         self.frame, self.name, self.caption = frame, name, caption
+        self.row_ids, self.french, self.links = row_ids, tuple(french), tuple(links)
 
     def _repr_html_(self) -> str:
+        from bs4 import BeautifulSoup
+
         frame = self.frame.astype(object).where(self.frame.notna(), "")
         plain_index = frame.index.name is None and isinstance(self.frame.index, pd.RangeIndex)
         body = frame.to_html(escape=True, border=0, index=not plain_index)
         opening = body[: body.index(">") + 1]
-        return body.replace(
+        body = body.replace(
             opening,
             f'<table class="dataframe" id="tab-{html.escape(self.name)}">\n'
             f"<caption>{html.escape(self.caption, quote=False)}</caption>",
             1,
         )
+        if not (self.row_ids or self.french or self.links):
+            return body
+        soup = BeautifulSoup(body, "html.parser")
+        columns = list(frame.columns)
+        offset = 0 if plain_index else 1
+        for key, row in zip(frame.index, soup.select("tbody tr"), strict=True):
+            if self.row_ids:
+                row["id"] = f"{self.row_ids}-{key}"
+            cells = row.find_all(["td", "th"])[offset:]
+            for column, cell in zip(columns, cells, strict=True):
+                if column in self.french and cell.get_text():
+                    cell["lang"] = "fr"
+                if column in self.links and cell.get_text().startswith(("http://", "https://")):
+                    url = cell.get_text()
+                    cell.string = ""
+                    link = soup.new_tag("a", href=url)
+                    link.string = url
+                    cell.append(link)
+        return str(soup)
 
     def __repr__(self) -> str:
         frame = self.frame.astype(object).where(self.frame.notna(), "")
         return f"Table ({self.name}): {self.caption}\n{frame.to_string()}"
 
 
-def captioned(frame: pd.DataFrame, name: str, caption: str) -> Captioned:
-    return Captioned(frame, name, caption)
+def captioned(frame: pd.DataFrame, name: str, caption: str, **marks) -> Captioned:
+    return Captioned(frame, name, caption, **marks)
+
+
+def highlighted_source(facts: Facts) -> Captioned:
+    """The article, paragraph by paragraph, each figure's quote highlighted as its link target.
+
+    A number in the report that states an article figure links to ``#q-<figure id>`` here.
+    """
+    return SourceText(facts)
+
+
+class SourceText(Captioned):
+    """Appendix A: French paragraphs, each figure quote a ``<mark id="q-…">``."""
+
+    def __init__(self, facts: Facts):
+        super().__init__(source_paragraphs(facts), "source-text", "The article, paragraph by paragraph; "
+                         "highlighted: the words each figure rests on.", french=("text",))
+        self.facts = facts
+
+    def _repr_html_(self) -> str:
+        marks = sorted(
+            (int(r.start), int(r.end), r.id) for r in self.facts.figures.itertuples(index=False)
+        )
+        rows = []
+        for para in paragraphs(self.facts.text).itertuples(index=False):
+            pieces, pos = [], para.start
+            for start, end, figure_id in marks:
+                if start < para.start or end > para.end:
+                    continue
+                pieces.append(html.escape(self.facts.text[pos:start], quote=False))
+                pieces.append(f'<mark id="q-{html.escape(figure_id)}">'
+                              f"{html.escape(self.facts.text[start:end], quote=False)}</mark>")
+                pos = end
+            pieces.append(html.escape(self.facts.text[pos:para.end], quote=False))
+            rows.append(f'<tr id="para-{para.paragraph}"><th>{para.paragraph}</th>'
+                        f'<td lang="fr">{"".join(pieces)}</td></tr>')
+        return (f'<table class="dataframe source-text" id="tab-{self.name}">\n'
+                f"<caption>{html.escape(self.caption, quote=False)}</caption>\n"
+                "<thead><tr><th>paragraph</th><th>text</th></tr></thead>\n"
+                f"<tbody>{''.join(rows)}</tbody></table>")

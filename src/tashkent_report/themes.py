@@ -193,3 +193,16 @@ def word_use_alt(counts: pd.DataFrame, top: int = 15) -> str:
         f"Paired horizontal bars for the {top} content lemmas most used in the message, "
         "occurrences in the message and in the rest of the article: " + "; ".join(items) + "."
     )
+
+
+def lemma_errors(annotations: pd.DataFrame, noticed: list[str]) -> pd.DataFrame:
+    """Each noticed lemmatiser error once: the written form, the model's lemma and tag, how often."""
+    rows = annotations[annotations["quote"].isin(noticed)]
+    grouped = rows.groupby(["quote", "lemma", "pos"], sort=False)
+    out = grouped.agg(
+        occurrences=("token", "size"),
+        in_message=("statement", lambda s: int(s.notna().sum())),
+    ).reset_index()
+    return out.rename(columns={"quote": "written", "lemma": "model's lemma", "pos": "model's tag"}).set_index(
+        "written"
+    )
