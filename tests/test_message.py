@@ -27,7 +27,7 @@ def test_matrix_follows_the_message_order_and_fills_absent():
     assert list(matrix.index) == ["m1", "m2", "m3"]
     assert matrix.loc["m2", "short"] == "absent"  # no row at all: not carried
     assert message.version_summary(matrix).loc["uza_fr"].to_dict() == {
-        "full": 0, "part": 1, "absent": 2, "points": 3}
+        "full": 0, "part": 1, "absent": 2, "unreadable": 0, "points": 3}
 
 
 def test_dropped_points_are_those_another_version_carries():

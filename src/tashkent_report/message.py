@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-LEVELS = ["full", "part", "absent"]
+LEVELS = ["full", "part", "absent", "unreadable"]
+CARRIED = ("full", "part")
 
 
 def versions(coverage: pd.DataFrame, sources: pd.DataFrame, article: str = "uza_fr") -> list[str]:
     """Version ids in reading order: the outside versions by how many points they carry, the article last."""
-    carried = coverage[coverage["coverage"] != "absent"].groupby("version").size()
+    carried = coverage[coverage["coverage"].isin(CARRIED)].groupby("version").size()
     others = [v for v in dict.fromkeys(coverage["version"]) if v != article]
     others.sort(key=lambda v: (-int(carried.get(v, 0)), v))
     return others + ([article] if article in set(coverage["version"]) else [])
 
 
 def coverage_matrix(points: pd.DataFrame, coverage: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """Points (rows, in the message's order) by versions (columns): full, part or absent."""
+    """Points (rows, in the message's order) by versions (columns): full, part, absent or unreadable."""
     matrix = coverage.pivot(index="point", columns="version", values="coverage")
     matrix = matrix.reindex(index=points.sort_values("order")["id"], columns=order)
     return matrix.fillna("absent")
@@ -38,13 +39,13 @@ def version_summary(matrix: pd.DataFrame) -> pd.DataFrame:
 
 def dropped_by(matrix: pd.DataFrame, version: str, baseline: list[str]) -> list[str]:
     """Points that some baseline version carries and this version does not carry at all."""
-    carried_elsewhere = (matrix[baseline] != "absent").any(axis=1)
+    carried_elsewhere = matrix[baseline].isin(CARRIED).any(axis=1)
     return list(matrix.index[carried_elsewhere & (matrix[version] == "absent")])
 
 
 def article_links(coverage: pd.DataFrame, article: str = "uza_fr") -> pd.DataFrame:
     """Each point the article carries, with the article's statement that carries it."""
-    rows = coverage[(coverage["version"] == article) & (coverage["coverage"] != "absent")]
+    rows = coverage[(coverage["version"] == article) & coverage["coverage"].isin(CARRIED)]
     return rows[["point", "coverage", "statement", "note"]].reset_index(drop=True)
 
 

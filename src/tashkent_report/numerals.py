@@ -35,12 +35,12 @@ class _Token:
         return False
 
 
-def find_numerals(text: str) -> pd.DataFrame:
-    """Every number in the text: digits, French number words and ordinals, with offsets."""
+def find_numerals(text: str, lang: str = "fr") -> pd.DataFrame:
+    """Every number in the text: digits, number words and ordinals (French, or ``lang``), with offsets."""
     rows = []
     tokens = [_Token(m) for m in _TOKEN.finditer(text)]
     # threshold=0: report every number, even those text2num leaves as words by default.
-    for occ in find_numbers(tokens, "fr", 0):
+    for occ in find_numbers(tokens, lang, 0):
         start = tokens[occ.start].match.start()
         end = tokens[occ.end - 1].match.end()
         words = text[start:end]

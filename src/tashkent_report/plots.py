@@ -280,7 +280,8 @@ def word_use_chart(counts: pd.DataFrame, top: int = 15) -> Figure:
 
 COVERAGE_STYLE = {"full": (PALETTE["blue"], "white", "full"),
                   "part": (PALETTE["sky"], PALETTE["ink"], "in part"),
-                  "absent": ("#f2f2f2", "#999999", "-")}
+                  "absent": ("#f2f2f2", "#777777", "absent"),
+                  "unreadable": ("white", "#999999", "not readable")}
 
 
 def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: list[str],
@@ -291,8 +292,10 @@ def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: l
         for r, point in enumerate(matrix.index):
             for c, version in enumerate(matrix.columns):
                 face, ink, word = COVERAGE_STYLE[matrix.loc[point, version]]
-                ax.add_patch(matplotlib.patches.Rectangle((c + 0.04, r + 0.06), 0.92, 0.88, facecolor=face,
-                                                          edgecolor="white"))
+                unreadable = matrix.loc[point, version] == "unreadable"
+                ax.add_patch(matplotlib.patches.Rectangle(
+                    (c + 0.04, r + 0.06), 0.92, 0.88, facecolor=face, linewidth=0.8,
+                    edgecolor="#bbbbbb" if unreadable else "white", linestyle=":" if unreadable else "-"))
                 ax.text(c + 0.5, r + 0.5, word, ha="center", va="center", fontsize=7.5, color=ink)
         ax.set_xlim(0, len(matrix.columns))
         ax.set_ylim(len(matrix), 0)
