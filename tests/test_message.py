@@ -19,6 +19,8 @@ def synthetic():
 def test_versions_put_the_fullest_first_and_the_article_last():
     _, coverage = synthetic()
     assert message.versions(coverage, pd.DataFrame()) == ["long", "short", "uza_fr"]
+    coverage.loc[coverage["version"] == "short", "version"] = "uza_en"
+    assert message.versions(coverage, pd.DataFrame()) == ["long", "uza_en", "uza_fr"]
 
 
 def test_matrix_follows_the_message_order_and_fills_absent():

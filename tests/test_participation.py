@@ -104,7 +104,7 @@ def test_state_pool_counts_each_state_once():
             "state": ["A", "B", "C", "A", "D", "E"],
             "organisation": ["sco", "sco", "sco", "cis", "cis", "cis"],
             "status": ["member", "observer", "dialogue_partner", "member", "member", "associate_member"],
-            "source": ["s1"] * 3 + ["s2"] * 3,
+            "sources": ["s1"] * 3 + ["s2"] * 3,
         }
     )
     pool = participation.state_pool(membership)

@@ -114,7 +114,7 @@ def previous(tmp_path):
 
 def test_failing_notebook_leaves_reports_and_data_untouched(previous):
     root = previous
-    path = root / "notebooks" / "02-participation.ipynb"
+    path = root / "notebooks" / "01-participation.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("failed on purpose")'))
     nbformat.write(nb, path)
@@ -122,7 +122,7 @@ def test_failing_notebook_leaves_reports_and_data_untouched(previous):
     command, env = build_command(root)
     result = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
-    assert "notebooks/02-participation.ipynb, cell 4" in result.stderr
+    assert "notebooks/01-participation.ipynb, cell 4" in result.stderr
     assert "RuntimeError: failed on purpose" in result.stderr
     assert "previous report, if any, is left in place" in result.stderr
     assert digest(root / "reports") == before_reports

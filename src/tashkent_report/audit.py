@@ -110,8 +110,8 @@ def audit(executed: list[tuple[Path, object]], figures: pd.DataFrame, rules: lis
                 if kind == "prose":
                     text, values = _named(text)
                     known.update(values)
-                    for value in values:
-                        rows.append((path, index, cell.get("id", "?"), kind, value, "named", "inserted by name"))
+                    cell_id = cell.get("id", "?")
+                    rows += [(path, index, cell_id, kind, v, "named", "inserted by name") for v in values]
                 elif kind == "markdown":
                     text = HTML_TAG.sub(" ", text)
                 pending.append((path, index, cell.get("id", "?"), kind, text))

@@ -13,12 +13,15 @@ LEVELS = ["full", "part", "absent", "unreadable"]
 CARRIED = ("full", "part")
 
 
-def versions(coverage: pd.DataFrame, sources: pd.DataFrame, article: str = "uza_fr") -> list[str]:
-    """Version ids in reading order: the outside versions by how many points they carry, the article last."""
+UZA = ("uza_en", "uza_fr")
+
+
+def versions(coverage: pd.DataFrame, sources: pd.DataFrame, uza: tuple[str, ...] = UZA) -> list[str]:
+    """Version ids in reading order: outside versions by how many points they carry, then UzA's."""
     carried = coverage[coverage["coverage"].isin(CARRIED)].groupby("version").size()
-    others = [v for v in dict.fromkeys(coverage["version"]) if v != article]
+    others = [v for v in dict.fromkeys(coverage["version"]) if v not in uza]
     others.sort(key=lambda v: (-int(carried.get(v, 0)), v))
-    return others + ([article] if article in set(coverage["version"]) else [])
+    return others + [v for v in uza if v in set(coverage["version"])]
 
 
 def coverage_matrix(points: pd.DataFrame, coverage: pd.DataFrame, order: list[str]) -> pd.DataFrame:
@@ -76,3 +79,45 @@ def confirmed_only_by_uza(across: pd.DataFrame, uza_sources: set[str]) -> list[s
     """Figures that no source other than UzA's own versions gives."""
     others = across[~across["source"].isin(uza_sources) & (across["agreement"] != "absent")]
     return [f for f in dict.fromkeys(across["figure"]) if f not in set(others["figure"])]
+
+
+def points_table(points: pd.DataFrame, coverage: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Each point in our words, the versions that carry it (in full or in part), and a short excerpt."""
+    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    rows = []
+    for point in points.sort_values("order").itertuples(index=False):
+        here = coverage[coverage["point"] == point.id]
+        carried = [f"{name[v]}{' (part)' if c == 'part' else ''}"
+                   for v, c in zip(here["version"], here["coverage"], strict=True) if c in CARRIED]
+        excerpt = "" if pd.isna(point.excerpt) else f"“{point.excerpt}” ({name[point.excerpt_source]})"
+        rows.append({"point": point.order, "in our words": point.point_en,
+                     "carried by": "; ".join(carried), "in their words": excerpt})
+    return pd.DataFrame(rows).set_index("point")
+
+
+def attribution_table(statements: pd.DataFrame, outside: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Each of the article's statements: what the article does, and what the outside versions show."""
+    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    shown = {"the_president": "the president's (part of the message)",
+             "the_president_first_person": "the president's, in his own first person"}
+    merged = statements.merge(outside, left_on="id", right_on="statement", how="left")
+    return pd.DataFrame({
+        "statement": merged["order"].astype(int),
+        "in the article": [
+            "attributed to the president" if a == "explicit" else "not attributed"
+            for a in merged["attribution"]],
+        "in the outside versions": [shown.get(o, "not found") for o in merged["outside"]],
+        "shown by": ["; ".join(name[s] for s in str(ids).split(";")) if not pd.isna(ids) else ""
+                     for ids in merged["sources"]],
+    }).set_index("statement")
+
+
+def coverage_alt(matrix: pd.DataFrame, labels: list[str], names: list[str]) -> str:
+    """Alt text for the coverage chart: per version, the points it carries."""
+    parts = []
+    for version, name in zip(matrix.columns, names, strict=True):
+        full = [lab for lab, c in zip(labels, matrix[version], strict=True) if c == "full"]
+        part = [lab for lab, c in zip(labels, matrix[version], strict=True) if c == "part"]
+        parts.append(f"{name}: in full, {'; '.join(full) or 'none'}; in part, {'; '.join(part) or 'none'}")
+    head = "Grid of the points of the message (rows) against its versions (columns). "
+    return head + ". ".join(parts) + "."

@@ -156,12 +156,13 @@ TIER_LABELS = {
 }
 
 
-def state_pool(membership: pd.DataFrame) -> pd.DataFrame:
+def state_pool(membership: pd.DataFrame, sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """Distinct states each tier adds to the pool the article's 'twenty countries' come from.
 
     Tiers in the order the article's wording admits them: SCO members, observers and dialogue
     partners, then the CIS; a state already counted in an earlier tier is not counted again.
     """
+    names = {} if sources is None else dict(zip(sources["id"], sources["cite_as"], strict=True))
     seen: set[str] = set()
     rows = []
     for (org, status), label in TIER_LABELS.items():
@@ -175,7 +176,9 @@ def state_pool(membership: pd.DataFrame) -> pd.DataFrame:
                 "new to the pool": len(new),
                 "pool so far": len(seen),
                 "new states": ", ".join(sorted(new)) or "none",
-                "source": "; ".join(sorted(set(membership.loc[states.index, "source"]))),
+                "sources": "; ".join(sorted({names.get(i, i) for ids in membership.loc[states.index,
+                                                                                         "sources"]
+                                             for i in ids.split(";")})),
             }
         )
     return pd.DataFrame(rows)

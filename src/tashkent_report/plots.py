@@ -279,36 +279,50 @@ def word_use_chart(counts: pd.DataFrame, top: int = 15) -> Figure:
 
 
 COVERAGE_STYLE = {"full": (PALETTE["blue"], "white", "full"),
-                  "part": (PALETTE["sky"], PALETTE["ink"], "in part"),
-                  "absent": ("#f2f2f2", "#777777", "absent"),
-                  "unreadable": ("white", "#999999", "not readable")}
+                  "part": (PALETTE["sky"], PALETTE["ink"], "part"),
+                  "absent": ("#e6e6e6", "#555555", "–"),
+                  "unreadable": ("white", "#999999", "?")}
+COVERAGE_LEGEND = {"full": "carries the point in full", "part": "in part",
+                   "absent": "does not carry it", "unreadable": "copy read breaks off before it"}
 
 
 def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: list[str],
-                   source: str) -> Figure:
-    """Points of the message (rows) against versions (columns): carried in full, in part, or not."""
+                   source: str, split_before: int | None = None) -> Figure:
+    """Points of the message (rows) against versions (columns): carried in full, in part, or not.
+
+    ``split_before``: a column index before which a gap separates two groups of versions.
+    """
     with style():
-        fig, ax = new_figure((8.0, 0.42 * len(matrix) + 1.9))
+        height = 0.3 * len(matrix) + 2.3
+        fig, ax = new_figure((8.0, height))
+        split = len(matrix.columns) if split_before is None else split_before
+        gap = [0.35 if c >= split else 0 for c in range(len(matrix.columns))]
         for r, point in enumerate(matrix.index):
             for c, version in enumerate(matrix.columns):
-                face, ink, word = COVERAGE_STYLE[matrix.loc[point, version]]
-                unreadable = matrix.loc[point, version] == "unreadable"
+                level = matrix.loc[point, version]
+                face, ink, word = COVERAGE_STYLE[level]
                 ax.add_patch(matplotlib.patches.Rectangle(
-                    (c + 0.04, r + 0.06), 0.92, 0.88, facecolor=face, linewidth=0.8,
-                    edgecolor="#bbbbbb" if unreadable else "white", linestyle=":" if unreadable else "-"))
-                ax.text(c + 0.5, r + 0.5, word, ha="center", va="center", fontsize=7.5, color=ink)
-        ax.set_xlim(0, len(matrix.columns))
+                    (c + gap[c] + 0.05, r + 0.07), 0.9, 0.86, facecolor=face, linewidth=0.8,
+                    edgecolor="#aaaaaa" if level == "unreadable" else "white",
+                    linestyle=":" if level == "unreadable" else "-"))
+                ax.text(c + gap[c] + 0.5, r + 0.5, word, ha="center", va="center", fontsize=7, color=ink)
+        ax.set_xlim(0, len(matrix.columns) + max(gap))
         ax.set_ylim(len(matrix), 0)
-        ax.set_xticks([c + 0.5 for c in range(len(matrix.columns))])
-        ax.set_xticklabels([textwrap.fill(label, 14) for label in column_labels], fontsize=7.5)
+        ax.set_xticks([c + gap[c] + 0.5 for c in range(len(matrix.columns))])
+        ax.set_xticklabels(column_labels, fontsize=7.5, rotation=40, ha="left", rotation_mode="anchor")
         ax.xaxis.tick_top()
         ax.set_yticks([r + 0.5 for r in range(len(matrix))])
-        ax.set_yticklabels([textwrap.shorten(lab, 52, placeholder="…") for lab in row_labels], fontsize=7.5)
+        ax.set_yticklabels([textwrap.shorten(lab, 50, placeholder="…") for lab in row_labels], fontsize=7.5)
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title("The message point by point: which version carries what", pad=34)
+        fig.suptitle("The president's message point by point: which version carries what",
+                     x=0.01, y=0.995, ha="left", va="top", fontsize=12, fontweight="bold")
+        handles = [matplotlib.patches.Patch(facecolor=COVERAGE_STYLE[k][0], edgecolor="#aaaaaa",
+                                            linestyle=":" if k == "unreadable" else "-", label=label)
+                   for k, label in COVERAGE_LEGEND.items()]
+        fig.legend(handles=handles, loc="lower right", ncol=4, fontsize=7, frameon=False,
+                   bbox_to_anchor=(0.99, 0.035))
         source_note(fig, source)
-        fig.subplots_adjust(left=0.42, right=0.98, top=1 - 1.0 / fig.get_figheight(),
-                            bottom=0.5 / fig.get_figheight())
+        fig.subplots_adjust(left=0.39, right=0.93, top=1 - 1.25 / height, bottom=0.6 / height)
     return fig

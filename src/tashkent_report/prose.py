@@ -71,3 +71,29 @@ def figure(facts, figure_id: str, name: str | None = None) -> Value:
     """An article figure, linked to its highlighted quote in Appendix A."""
     row = facts.figures.set_index("id").loc[figure_id]
     return Value(name or figure_id, int(row["value"]), href=f"#q-{figure_id}")
+
+
+def _date(value) -> str:
+    """'2024-09-04' -> '4 September 2024'."""
+    import datetime as dt
+
+    day = dt.date.fromisoformat(str(value))
+    return f"{day.day} {day:%B %Y}"
+
+
+def cite(sources, *ids: str) -> Markup:
+    """Short citations, 'Outlet, date', each linked to its full entry (outlet, title, date, URL)."""
+    table = sources.set_index("id")
+    links = []
+    for source_id in ids:
+        row = table.loc[source_id]
+        outlet = str(row["cite_as"])
+        when = "" if pd_isna(row["published"]) else f", {_date(row['published'])}"
+        links.append(f"[{html.escape(outlet, quote=False)}{when}](#src-{source_id})")
+    return Markup("; ".join(links))
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))

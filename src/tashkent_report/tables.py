@@ -157,3 +157,65 @@ class SourceText(Captioned):
                 f"<caption>{html.escape(self.caption, quote=False)}</caption>\n"
                 "<thead><tr><th>paragraph</th><th>text</th></tr></thead>\n"
                 f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def claims(facts: Facts, ids: list[str]) -> pd.DataFrame:
+    """Context claims, each with the sources it rests on (short citations) and whether it is ours."""
+    table = facts.context_claims.set_index("id").loc[ids]
+    name = dict(zip(facts.sources["id"], facts.sources["cite_as"], strict=True))
+    when = dict(zip(facts.sources["id"], facts.sources["published"], strict=True))
+
+    def cited(ids: str) -> str:
+        return "; ".join(name[i] + ("" if pd.isna(when[i]) else f", {when[i]}") for i in ids.split(";"))
+
+    return pd.DataFrame({
+        "context": table["claim"],
+        "sources": [cited(s) for s in table["sources"]],
+        "status": ["our inference from the sources" if i else "stated by the sources"
+                   for i in table["inferred"]],
+    }, index=table.index)
+
+
+def states_in_both(membership: pd.DataFrame) -> pd.DataFrame:
+    """Each state in the SCO's or the CIS's circles, with its status in each (context)."""
+    labels = {"member": "member", "observer": "observer", "dialogue_partner": "dialogue partner",
+              "associate_member": "associate member"}
+    wide = membership.assign(status=membership["status"].map(labels)).pivot(
+        index="state", columns="organisation", values="status")
+    wide = wide.reindex(columns=["sco", "cis"]).fillna("")
+    both = (wide["sco"] != "") & (wide["cis"] != "")
+    wide["in both"] = ["yes" if b else "" for b in both]
+    order = wide.assign(k=~both, m=wide["sco"] != "member").sort_values(["k", "m", "state"]).index
+    return wide.loc[order].rename(columns={"sco": "SCO", "cis": "CIS"})
+
+
+KIND = {"full_text_with_quotation": "full text, with quotation", "summary": "news report (summary)",
+        "press_release": "press release", "reference_page": "reference page"}
+
+
+class SourcesTable(Captioned):
+    """The sources as a bibliography: one row per source (id ``src-<id>``), outlet, title, date, URL."""
+
+    def __init__(self, sources: pd.DataFrame, name: str, caption: str):
+        columns = ["cite_as", "outlet", "title", "published", "url", "kind", "credibility"]
+        frame = sources.set_index("id")[columns]
+        super().__init__(frame, name, caption)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for key, r in self.frame.iterrows():
+            e = {k: html.escape("" if pd.isna(v) else str(v), quote=True) for k, v in r.items()}
+            date = f", {e['published']}" if e["published"] else ", undated"
+            rows.append(
+                f'<tr id="src-{html.escape(str(key))}"><th>{e["cite_as"]}{date}</th>'
+                f'<td>{e["outlet"]}. <cite>{e["title"]}</cite>{date}. '
+                f'<a class="url" href="{e["url"]}">{e["url"]}</a><br>'
+                f'<em>{html.escape(KIND[r["kind"]])}.</em> {e["credibility"]}</td></tr>')
+        return (f'<table class="dataframe sources" id="tab-{html.escape(self.name)}">\n'
+                f"<caption>{html.escape(self.caption, quote=False)}</caption>\n"
+                "<thead><tr><th>cited as</th><th>outlet, title, date, address; kind; how far it can "
+                f"be trusted</th></tr></thead>\n<tbody>{''.join(rows)}</tbody></table>")
+
+
+def sources_table(sources: pd.DataFrame, name: str, caption: str) -> SourcesTable:
+    return SourcesTable(sources, name, caption)
