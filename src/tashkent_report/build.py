@@ -137,6 +137,16 @@ def execute_all(paths: list[Path]) -> list[tuple[Path, object]]:
     return list(zip(paths, results, strict=True))
 
 
+def audit_numbers(executed: list[tuple[Path, object]], facts) -> None:
+    """No number in the prose that the data do not give or the allow-list does not explain."""
+    from .audit import AuditError, check
+
+    try:
+        check(executed, facts.figures)
+    except AuditError as exc:
+        raise BuildError(str(exc)) from exc
+
+
 def combine(executed: list[tuple[Path, object]]):
     """One notebook holding every chapter's cells, in order, with ids kept unique."""
     import nbformat
@@ -253,6 +263,8 @@ def build(out: Path = REPORTS, force: bool = False) -> dict[Path, bytes]:
     started = time.perf_counter()
     executed = execute_all(paths)
     print(f"  executed all notebooks in {time.perf_counter() - started:.1f} s")
+    with step("auditing every number in the report's prose"):
+        audit_numbers(executed, facts)
     book = combine(executed)
     outputs = {}
     with step("rendering HTML (readers' and analysts' editions)"):

@@ -19,11 +19,11 @@ TEMPLATE = """
    international organisations, the UN and Interpol among them ([§1.1](#sec-1.1)).
 2. **{{ v.entities }} entities listed, {{ f.delegations }} delegations stated.** The article
    gives both and does not relate them. Only readings that count some delegations twice, or
-   count some entities inside others' delegations, reconcile the two ([§1.3](#sec-1.3)).
+   count some entities inside others' delegations, reconcile them ([§1.3](#sec-1.3)).
 3. **The figures are the organisers'.** The breakdown by type is repeated by the CIS
    Anti-Terrorism Center, a co-organiser, and by EAG, a participant; the
    {{ f.representatives }} representatives and {{ f.delegations }} delegations appear only in
-   UzA's two versions. None of the figures is independently confirmed ([§1.5](#sec-1.5)).
+   UzA's French and English versions. None of the figures is independently confirmed ([§1.5](#sec-1.5)).
 4. **The French article keeps a small part of the president's message.** Of the
    {{ m.points }} points of the message in its fuller published versions, the article carries
    {{ m.fr_full }} in full and {{ m.fr_part }} in part ([§2.2](#sec-2.2)).
