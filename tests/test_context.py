@@ -1,0 +1,98 @@
+"""Context tables: sources by id, short excerpts, quotes only where a table declares them."""
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from tashkent_report.config import ROOT
+from tashkent_report.dataset import load_facts
+
+from .test_dataset import expect
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return load_facts()
+
+
+def test_every_context_row_names_sources_that_exist(facts):
+    known = set(facts.sources["id"])
+    for table, column in [("context_claims", "sources"), ("membership", "sources"),
+                          ("attribution_outside", "sources")]:
+        for cell in facts.tables[table][column]:
+            assert set(cell.split(";")) <= known, (table, cell)
+    assert set(facts.coverage["version"]) <= known
+    assert set(facts.figures_across_sources["source"]) <= known
+
+
+def test_only_the_article_is_held_whole(facts):
+    held = facts.sources.set_index("id")["held_as"].dropna()
+    assert held.to_dict() == {"uza_fr": "article"}
+
+
+def test_a_source_id_that_does_not_exist_is_named(data_copy):
+    data_copy.set_cell("context/claims.csv", 3, "sources", "eag;tass_2024")
+    expect(data_copy, "context/claims.csv", 3, "sources", "'tass_2024' is not an id in the sources table")
+
+
+def test_an_excerpt_longer_than_a_dozen_words_stops(data_copy):
+    long = "one two three four five six seven eight nine ten eleven twelve thirteen"
+    data_copy.set_cell("context/message_points.csv", 2, "excerpt", long)
+    expect(data_copy, "context/message_points.csv", 2, "excerpt", "13 words; .* 12 words at most")
+
+
+def test_a_quote_column_in_an_undeclared_table_is_refused(data_copy):
+    """A quotation from a page we do not hold cannot pass for a quote of the article."""
+    rows = data_copy.rows("context/claims.csv")
+    rows = [r + (["quote"] if i == 0 else [""]) for i, r in enumerate(rows)]
+    data_copy.write_rows("context/claims.csv", rows)
+    descriptor = json.loads(data_copy.datapackage.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == "context_claims":
+            resource["schema"]["fields"].append({"name": "quote", "type": "string"})
+    data_copy.datapackage.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    expect(data_copy, "context/claims.csv", 1, "quote", "does not declare \"quotesIn\"")
+
+
+def test_a_table_cannot_point_its_quotes_into_a_text_we_do_not_hold(data_copy):
+    descriptor = json.loads(data_copy.datapackage.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == "figures":
+            resource["quotesIn"] = "kun_uz_2024_09_04"
+    data_copy.datapackage.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    expect(data_copy, "datapackage.json", None, "quotesIn", "the project holds only article")
+
+
+def test_coverage_links_the_articles_points_to_its_own_statements(facts):
+    article = facts.coverage[facts.coverage["version"] == "uza_fr"]
+    carried = article[article["coverage"].isin(["full", "part"])]
+    assert dict(zip(carried["point"], carried["statement"], strict=True)) == {
+        "m02_joint_commitment": "s1_joint_commitment",
+        "m05_exercise": "s2_joint_exercises",
+        "m06_global_environment": "s3_global_environment",
+    }
+    assert article.loc[article["coverage"] == "absent", "statement"].isna().all()
+
+
+def test_statement_2_stays_unattributed_in_the_article(facts):
+    statements = facts.statements.set_index("id")
+    assert statements.loc["s2_joint_exercises", "attribution"] == "unattributed"
+    outside = facts.attribution_outside.set_index("statement")
+    assert outside.loc["s2_joint_exercises", "outside"] == "the_president_first_person"
+
+
+def test_no_committed_file_points_outside_the_repository():
+    files = subprocess.run(["git", "ls-files", "notebooks", "data", "src", "README.md"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    outside = re.compile(r"\.\./|shared/(?:context|seeds|notes)|/work/")
+
+    def readable(path):
+        text = (ROOT / path).read_text(encoding="utf-8", errors="replace")
+        if path.endswith(".ipynb"):  # images are base64, not text a reader follows
+            text = re.sub(r'"image/png": "[^"]*"', "", text)
+        return text
+
+    found = [f for f in files if (ROOT / f).is_file() and outside.search(readable(f))]
+    assert found == []
