@@ -89,3 +89,15 @@ def test_changing_a_figure_in_the_data_stops_the_build_at_the_numeral_audit(data
     data_copy.set_cell("facts/figures.csv", 11, "value", "48")
     with pytest.raises(DataError, match="the number .47. .* is captured by no row of the figures table"):
         load_facts(data_copy.datapackage)
+
+
+def test_a_french_quotation_must_be_the_articles_words_exactly():
+    article = "Lors de l’ouverture de la conférence, le message a été lu."
+    good = notebook(nbformat.v4.new_markdown_cell("It says « Lors de l’ouverture de la\nconférence »."))
+    assert audit.check_quotes(good, article)["verbatim"].all()
+    straight = notebook(nbformat.v4.new_markdown_cell("It says « Lors de l'ouverture »."))
+    with pytest.raises(audit.AuditError, match="cell 1 .* not in the article verbatim .*apostrophes"):
+        audit.check_quotes(straight, article)
+    english = notebook(prose_cell("the clause « the lack of mutual trust »"))
+    with pytest.raises(audit.AuditError, match="use English quotation marks"):
+        audit.check_quotes(english, article)

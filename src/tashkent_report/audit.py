@@ -143,6 +143,39 @@ def check(executed: list[tuple[Path, object]], figures: pd.DataFrame) -> pd.Data
     return result
 
 
+def french_quotes(executed: list[tuple[Path, object]], article: str) -> pd.DataFrame:
+    """Every « … » quotation in the report's prose, and whether the article holds it verbatim.
+
+    Line breaks in the prose's source count as spaces; apostrophes must match (’ is not ').
+    """
+    rows = []
+    for path, nb in executed:
+        for index, cell in enumerate(nb.cells):
+            for kind, text in _pieces(cell):
+                if kind not in ("markdown", "prose"):
+                    continue
+                for match in FRENCH.finditer(text):
+                    quote = " ".join(match.group()[1:-1].split())
+                    quote = HTML_TAG.sub("", quote)
+                    rows.append((path, index, cell.get("id", "?"), quote, quote in article))
+    return pd.DataFrame(rows, columns=["notebook", "cell", "id", "quote", "verbatim"])
+
+
+def check_quotes(executed: list[tuple[Path, object]], article: str) -> pd.DataFrame:
+    """The quotations, or AuditError naming the first that the article does not hold verbatim."""
+    result = french_quotes(executed, article)
+    bad = result[~result["verbatim"]]
+    if not bad.empty:
+        first = bad.iloc[0]
+        near = " (check apostrophes: the article uses ’)" if "'" in first["quote"] else ""
+        raise AuditError(
+            f"{relative(first['notebook'])}, cell {first['cell'] + 1} (id {first['id']}): the quotation "
+            f"« {first['quote']} » is not in the article verbatim{near}. Quote the article exactly, "
+            "or use English quotation marks for words that are not the article's."
+        )
+    return result
+
+
 def summary(result: pd.DataFrame) -> pd.DataFrame:
     """How many numbers the report's prose holds, by how each is accounted for."""
     counts = result.groupby(["status", "reason"]).size().rename("numbers").reset_index()

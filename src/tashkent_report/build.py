@@ -139,10 +139,11 @@ def execute_all(paths: list[Path]) -> list[tuple[Path, object]]:
 
 def audit_numbers(executed: list[tuple[Path, object]], facts) -> None:
     """No number in the prose that the data do not give or the allow-list does not explain."""
-    from .audit import AuditError, check
+    from .audit import AuditError, check, check_quotes
 
     try:
         check(executed, facts.figures)
+        check_quotes(executed, facts.text)
     except AuditError as exc:
         raise BuildError(str(exc)) from exc
 
