@@ -219,10 +219,10 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
     attribution = dict(zip(statements["id"], statements["attribution"], strict=True))
     order = dict(zip(statements["id"], statements["order"], strict=True))
     with style():
-        fig, ax = new_figure((8.0, 4.6))
+        fig, ax = new_figure((8.0, 5.0))
         n_rows, n_cols = matrix.shape
         for r, statement in enumerate(matrix.index):
-            inferred = attribution[statement] == "unattributed"
+            inferred = attribution[statement] == "unattributed"  # by the article
             for c, theme in enumerate(matrix.columns):
                 words = matrix.loc[statement, theme]
                 face = ("#FBE3B0" if inferred else PALETTE["blue"]) if words else "#f2f2f2"
@@ -232,8 +232,9 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
                                                     linestyle="--" if inferred and words else "-")
                 ax.add_patch(rect)
                 if words:
-                    ax.text(c + 0.48, r + 0.47, textwrap.fill(words, 16, break_long_words=False),
-                            ha="center", va="center", fontsize=6.5,
+                    wrapped = textwrap.fill(words, 16, break_long_words=False)
+                    ax.text(c + 0.48, r + 0.47, wrapped, ha="center", va="center",
+                            fontsize=6.5 if wrapped.count("\n") < 6 else 5.8, linespacing=1.1,
                             color="white" if not inferred else PALETTE["ink"])
         ax.set_xlim(0, n_cols)
         ax.set_ylim(n_rows, 0)
@@ -247,9 +248,10 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title("Themes of the presidential message, statement by statement", pad=46)
+        ax.set_title("Themes in the article's sentences on the message", pad=46)
         source_note(fig, "Source: UzA, paragraphs 4-6; coding by the authors (data/codebook.csv).\n"
-                    "Light orange, dashed: attributed to the president by inference only.")
+                    "Light orange, dashed: not attributed by the article (the outside versions show it is "
+                    "the president's, §2.4).")
         fig.subplots_adjust(left=0.14, right=0.98, top=0.8, bottom=0.11)
     return fig
 
