@@ -11,35 +11,33 @@ from . import message, participation, prose
 from .dataset import Facts
 
 TEMPLATE = """
-1. **Who came.** Some {{ f.representatives }} representatives of competent authorities, from
+1. **The French article keeps a small part of the president's message.** Of the {{ m.points }}
+   points found in the readable parts of the message's published versions, the article carries
+   {{ m.fr_full }} in full and {{ m.fr_part }} in part, one of them (on the joint exercise)
+   without attributing it to the president ([§2.2](#sec-2.2)).
+2. **The unattributed sentence on the exercise is the president's** (judgement, high
+   confidence). The article leaves it unattributed; two outside versions quote it in his first
+   person, expecting the exercise "tomorrow" ([§2.4](#sec-2.4)).
+3. **The French drops the message's one pointed clause** (judgement, low confidence): on the lack
+   of mutual trust between leading states. Most of what else it drops (online radicalisation,
+   the domestic strategy, human rights) may simply lie further into the message than a short
+   summary reaches ([§2.3](#sec-2.3)).
+4. **Who came.** Some {{ f.representatives }} representatives, of the competent authorities of
    {{ f.states }} countries of the CIS and the SCO (the SCO's observers and dialogue partners
-   included), {{ f.cis_bodies }} CIS and {{ f.sco_bodies }} SCO working bodies,
+   included) and of {{ f.cis_bodies }} CIS and {{ f.sco_bodies }} SCO working bodies,
    {{ f.research_institutions }} research and educational institutions and
    {{ f.international_bodies }} bodies representing {{ f.international_organisations }}
-   international organisations, the UN and Interpol among them ([§1.1](#sec-1.1)).
-2. **{{ v.entities }} entities listed, {{ f.delegations }} delegations stated.** The article
-   gives both and does not relate them. Only readings that count some delegations twice, or
-   count some entities inside others' delegations, reconcile them ([§1.3](#sec-1.3)).
-3. **The figures are the organisers'.** The breakdown by type is repeated by the CIS
-   Anti-Terrorism Center, a co-organiser, and by EAG, a participant; the
+   international organisations ([§1.1](#sec-1.1)).
+5. **{{ v.entities }} entities listed, {{ f.delegations }} delegations stated.** The article
+   gives both and does not relate them ([§1.3](#sec-1.3)).
+6. **No source independent of the organisers gives the figures.** The breakdown by type is
+   repeated by the CIS Anti-Terrorism Center, a co-organiser, and by EAG, a participant; the
    {{ f.representatives }} representatives and {{ f.delegations }} delegations appear only in
-   UzA's French and English versions. None of the figures is independently confirmed ([§1.5](#sec-1.5)).
-4. **The French article keeps a small part of the president's message.** Of the
-   {{ m.points }} points of the message in its fuller published versions, the article carries
-   {{ m.fr_full }} in full and {{ m.fr_part }} in part ([§2.2](#sec-2.2)).
-5. **What it drops points at someone** (judgement, low confidence). The critical sentence loses
-   its clause on the lack of mutual trust between leading states; the passages on online
-   radicalisation of young people and labour migrants, on people returned from conflict zones,
-   and on human rights are all dropped ([§2.3](#sec-2.3)).
-6. **The unattributed sentence on the exercise is the president's** (judgement, high
-   confidence). The article leaves it unattributed; outside versions quote it in his first
-   person, expecting the exercise "tomorrow". The message was read at the opening on
-   4 September 2024, by the Secretary of the Security Council, Viktor Makhmudov, according to
-   UzA's English version ([§2.1](#sec-2.1), [§2.4](#sec-2.4)).
+   UzA's French and English versions ([§1.5](#sec-1.5)).
 7. **{{ f.states }} countries of a possible {{ p.pool_without_associate }}** (judgement,
    moderate confidence). The article's wording covers {{ p.pool_without_associate }} states
    ({{ p.pool }} with the CIS's associate member); at least {{ p.absent_at_least }} of them were
-   not represented, and no source says which ([§1.4](#sec-1.4)).
+   not among the {{ f.states }}, and no source says which ([§1.4](#sec-1.4)).
 """
 
 
