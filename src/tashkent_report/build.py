@@ -22,14 +22,16 @@ from .config import DATA, NOTEBOOKS, REPORTS, ROOT, relative
 TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE = Path(__file__).parent
 FINGERPRINT = ".inputs.sha256"
-# Everything a build reads; if none of it changed, the last build's reports stand.
+# Everything a build reads; if none of it changed, the last build's reports stand. Each is
+# hashed under a fixed label and its path below the folder, never the folder's own name: two
+# clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
 INPUT_GLOBS = [
-    (NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
-    (DATA, "**/*"),
-    (PACKAGE, "**/*.py"),
-    (PACKAGE, "templates/**/*"),
-    (ROOT, "requirements.txt"),
-    (ROOT, "pyproject.toml"),
+    ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
+    ("data", DATA, "**/*"),
+    ("package", PACKAGE, "**/*.py"),
+    ("package", PACKAGE, "templates/**/*"),
+    ("root", ROOT, "requirements.txt"),
+    ("root", ROOT, "pyproject.toml"),
 ]
 
 
@@ -89,13 +91,13 @@ def execute(path: Path, timeout: int = 600):
 
 
 def fingerprint() -> str:
-    """sha256 over the names and bytes of every input of the build."""
+    """sha256 over the names and bytes of every input of the build, wherever the project sits."""
     import hashlib
 
     digest = hashlib.sha256()
-    for folder, pattern in INPUT_GLOBS:
+    for label, folder, pattern in INPUT_GLOBS:
         for path in sorted(p for p in folder.glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(f"{folder.name}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
