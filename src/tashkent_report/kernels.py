@@ -82,9 +82,10 @@ def sweep(folder: str | None = None) -> list[str]:
     except OSError:
         return removed
     for name in names:
-        pid = name.removeprefix(PREFIX).split("-", 1)[0]
-        if not name.startswith(PREFIX) or not pid.isdigit():
-            continue
+        parts = name.removeprefix(PREFIX).split("-")
+        if not name.startswith(PREFIX) or len(parts) != 2 or not parts[0].isdigit():
+            continue  # not a kernel folder of this kind (older ones carry no process id)
+        pid = parts[0]
         path = os.path.join(folder, name)
         try:
             if os.lstat(path).st_uid != os.getuid() or _alive(int(pid)):
