@@ -242,6 +242,8 @@ def publish(out: Path, outputs: dict[str, bytes], names: tuple[str, ...]) -> Non
             _fsync_folder(version)
             _checkpoint("make the new link")
             os.symlink(os.path.join(folder.name, version.name), link)
+            if kind == "folder" and os.path.lexists(folder / LEGACY):
+                shutil.rmtree(folder / LEGACY)  # an earlier conversion's, left by a failed clean-up
             with held():
                 if kind == "folder":
                     _checkpoint("move the old folder aside")
