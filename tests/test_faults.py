@@ -433,7 +433,7 @@ def project(good, tmp_path):
 
 @dataclass
 class Case:
-    """One way to break the build, the words its message must hold, and how long it takes."""
+    """One way to break the build and the words its message must hold ({n}: the id of cell n+1)."""
 
     name: str
     damage: object  # damage(root) -> extra CLI arguments, or None
@@ -456,9 +456,14 @@ def broken_file(name: str, text: str):
 
 
 def separator(root: Path):
+    """The table as a spreadsheet set to French conventions exports it: ';' between fields."""
+    import csv
+
     path = root / "data" / "facts" / "figures.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([lines[0].replace(",", ";")] + lines[1:]) + "\n", encoding="utf-8")
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\n").writerows(rows)
 
 
 def decomposed(root: Path):
