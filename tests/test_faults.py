@@ -510,7 +510,8 @@ CASES = [
          ["notebooks/02-hangs.ipynb, cell 2 (id {1}) was still running after the 3 s cell time limit",
           "--timeout"], kernels=True, env={"TASHKENT_CELL_TIMEOUT": "3"}),
     Case("reports is a file", reports_is_a_file,
-         ["reports is a file, where the reports' folder should be", "mv reports reports.old"]),
+         ["reports is a file, where the reports' folder should be", "mv reports reports.old",
+          "Nothing was written: reports is as it was."]),
     Case("report.pdf is a folder", pdf_is_a_folder,
          ["reports/report.pdf is a folder, where the build writes a file"]),
     Case("CSV separated by semicolons", separator,
@@ -526,7 +527,7 @@ CASES = [
          ["notebooks/02-raises.ipynb, cell 2 (id {1}) failed: RuntimeError: failed on purpose", "make lab"],
          kernels=True),
     Case("reports is someone else's link", foreign_link,
-         ["reports is a link to /var/www, which no build made"]),
+         ["reports is a link to /var/www, which no build made", "Nothing was written"]),
     Case("cell time limit given wrong", lambda root: ["--timeout", "ten"],
          ["--timeout is 'ten', not a positive whole number of seconds"]),
 ]

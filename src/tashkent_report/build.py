@@ -300,8 +300,10 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
 
     if out is None:
         unchanged = "No notebook was saved."
-    elif os.path.lexists(out):
+    elif publish.holds_a_build(out):
         unchanged = f"{publish.shown(out)}/ is unchanged: it still holds the last good build."
+    elif os.path.lexists(out):
+        unchanged = f"Nothing was written: {publish.shown(out)} is as it was."
     else:
         unchanged = f"Nothing was written: there is no {publish.shown(out)}/ yet."
     if isinstance(exc, KeyboardInterrupt | Interrupted):

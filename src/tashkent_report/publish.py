@@ -129,6 +129,15 @@ def _is_ours(out: Path) -> bool:
     )
 
 
+def holds_a_build(out: Path) -> bool:
+    """``out`` is a build's link, or a folder as builds before the link left it."""
+    out = absolute(out)
+    try:
+        return _is_ours(out) if os.path.islink(out) else os.path.isdir(out)
+    except OSError:
+        return False
+
+
 def inspect(out: Path, names: tuple[str, ...]) -> str:
     """What ``out`` is now: "absent", "link" (a build's) or "folder" (to migrate).
 
