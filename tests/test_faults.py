@@ -313,6 +313,8 @@ def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
     stop.published = True
     message, status = build.stop_message(stop, out)
     assert status == 130 and "holds the complete new build" in message
+    message, _ = build.stop_message(BuildError("notebooks/05-appendix.ipynb: a number without a source"), out)
+    assert message.splitlines()[1] == "Correct what the message names, then run make report again."
     message, status = build.stop_message(ZeroDivisionError("x"), tmp_path / "none")
     assert "unexpected ZeroDivisionError" in message and "ARGS=--debug" in message
     assert "Nothing was written" in message

@@ -319,11 +319,11 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
     if isinstance(exc, DataError):
         hint = ("Correct the file (README: How to add or correct a fact), then run make report again.")
     elif isinstance(exc, BuildError):
-        hint = exc.hint
+        hint = exc.hint or "Correct what the message names, then run make report again."
     else:
         return (f"Build stopped: unexpected {type(exc).__name__}: {exc}\n{unchanged}\n"
                 "This is a bug in the build: run make report ARGS=--debug and report the traceback.", 1)
-    return f"Build stopped: {exc}\n{hint}\n{unchanged}".replace("\n\n", "\n"), 1
+    return f"Build stopped: {exc}\n{hint}\n{unchanged}", 1
 
 
 def main(argv: list[str] | None = None) -> int:
