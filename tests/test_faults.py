@@ -250,10 +250,11 @@ def test_a_folder_that_cannot_be_written_is_named_with_what_to_do(tmp_path, monk
 
 
 def write_notebook(path: Path, *sources: str) -> list[str]:
-    """A chapter: a heading, then one code cell per source; returns the code cells' ids."""
+    """A chapter: a heading, then one code cell per source; returns every cell's id."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# 1. {path.stem}\n\nA chapter.")]
+    # No digits in the prose: the build's prose audit would stop on them.
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter\n\nSome text.")]
     nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(nb, path)
     return [cell.id for cell in nb.cells]
