@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report test fuzz bench lint lab execute locate annotations clean clean-venv
+.PHONY: help venv report test test-slow fuzz bench lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
+	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
 	@echo "make test     ruff, pytest on tests/, strict nbval on notebooks/"
+	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make bench    time report and test builds against the naive nbconvert baseline"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
@@ -38,11 +40,15 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 report: $(STAMP)
-	$(BIN)/python -m tashkent_report.build
+	$(BIN)/python -m tashkent_report.build $(ARGS)
 
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
+# Long end-to-end cases (marker "slow") are left to test-slow, which CI runs too.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval --nbval-current-env tests notebooks
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" --nbval --nbval-current-env tests notebooks
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist load -m slow tests
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q tests/test_fuzz.py -k broken --hypothesis-show-statistics
@@ -57,7 +63,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
 
 execute: $(STAMP)
-	$(BIN)/python -m tashkent_report.build --execute-in-place
+	$(BIN)/python -m tashkent_report.build --execute-in-place $(ARGS)
 
 annotations: $(STAMP)
 	$(BIN)/python -m tashkent_report.nlp
@@ -65,8 +71,9 @@ annotations: $(STAMP)
 locate: $(STAMP)
 	$(BIN)/python -m tashkent_report.locate
 
+# reports is a link to the last build's folder in .reports.d/ (see src/tashkent_report/publish.py).
 clean:
-	rm -rf reports build
+	rm -rf reports .reports.d build
 
 clean-venv:
 	rm -rf $(VENV)

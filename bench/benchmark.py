@@ -33,8 +33,10 @@ REPORT_HASHES: list[tuple[str, ...]] = []
 
 
 def clean_report() -> float:
-    shutil.rmtree(ROOT / "reports", ignore_errors=True)
-    shutil.rmtree(ROOT / ".cache", ignore_errors=True)  # checked facts too: a clean state
+    if (ROOT / "reports").is_symlink():  # a link to the last build's folder in .reports.d/
+        (ROOT / "reports").unlink()
+    for folder in ("reports", ".reports.d", ".cache"):  # checked facts too: a clean state
+        shutil.rmtree(ROOT / folder, ignore_errors=True)
     elapsed = timed(["make", "report"])
     REPORT_HASHES.append(tuple(
         hashlib.sha256((ROOT / "reports" / name).read_bytes()).hexdigest()

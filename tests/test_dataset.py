@@ -151,3 +151,67 @@ def test_cached_facts_never_hide_a_change(data_copy):
     assert again.figures.equals(first.figures)
     data_copy.set_cell("facts/figures.csv", 6, "value", "neuf")
     expect(data_copy, "facts/figures.csv", 6, "value", "type error")
+
+
+@pytest.mark.parametrize("separator, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_wrong_separator_is_named(data_copy, separator, name):
+    path = data_copy.path("facts/figures.csv")
+    rows = data_copy.rows("facts/figures.csv")
+    path.write_text("\n".join(separator.join(row) for row in rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    message = str(caught.value)
+    assert caught.value.file.endswith("facts/figures.csv") and caught.value.line == 1, message
+    assert f"separated by {name}, not commas" in message
+    assert "is missing" not in message
+
+
+def test_quote_in_decomposed_unicode_says_so(data_copy):
+    import unicodedata
+
+    path = data_copy.path("facts/statements.csv")
+    path.write_bytes(unicodedata.normalize("NFD", path.read_text(encoding="utf-8")).encode("utf-8"))
+    message = expect(data_copy, "facts/statements.csv", 2, "quote", "not in Unicode NFC form")
+    assert "apostrophes" not in message
+    assert "unicodedata.normalize('NFC'" in message
+
+
+def test_the_fix_the_nfc_message_gives_works(data_copy):
+    import subprocess
+    import sys
+    import unicodedata
+
+    path = data_copy.path("facts/statements.csv")
+    original = path.read_bytes()
+    path.write_bytes(unicodedata.normalize("NFD", original.decode("utf-8")).encode("utf-8"))
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    command = str(caught.value).split("python3 -c ", 1)[1].strip().strip('"')
+    assert f"pathlib.Path('{path}')" in command  # outside the project: shown in full
+    subprocess.run([sys.executable, "-c", command], check=True)
+    assert path.read_bytes() == original
+
+
+def test_oversized_cell_is_named_by_row_and_field(data_copy):
+    data_copy.set_cell("facts/figures.csv", 6, "translation", "x" * 5_000_000)
+    expect(data_copy, "facts/figures.csv", 6, "translation", "5,000,000 characters, more than the 5,000")
+
+
+def test_oversized_table_stops(data_copy):
+    from tashkent_report.dataset import MAX_TABLE_BYTES
+
+    path = data_copy.path("facts/figures.csv")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n" * (MAX_TABLE_BYTES - len(text) + 1), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    assert caught.value.file.endswith("facts/figures.csv")
+    assert "more than the 1,000,000" in str(caught.value)
+
+
+def test_limits_leave_room_for_every_honest_cell(facts):
+    from tashkent_report.dataset import MAX_CELL_CHARS, MAX_TABLE_BYTES
+
+    assert len(facts.text) < MAX_CELL_CHARS  # a quote can be the whole article
+    for name, path in facts.paths.items():
+        assert path.stat().st_size * 10 < MAX_TABLE_BYTES, name

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-from tashkent_report import build
 from tashkent_report.config import ROOT
 
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z0-9,_-]+\])?==[0-9][0-9A-Za-z.+!-]*$")
@@ -41,23 +40,3 @@ def test_readme_states_the_licences():
     for subject in ("Code", "tables", "article"):
         assert subject in section
 
-
-def test_staging_failure_leaves_every_previous_file(tmp_path, monkeypatch):
-    old = {tmp_path / "a.html": b"old a", tmp_path / "b.pdf": b"old b"}
-    for path, data in old.items():
-        path.write_bytes(data)
-    real_fdopen = build.os.fdopen
-    calls = []
-
-    def failing_fdopen(fd, mode):
-        calls.append(fd)
-        if len(calls) == 2:
-            build.os.close(fd)
-            raise OSError("disk full, on purpose")
-        return real_fdopen(fd, mode)
-
-    monkeypatch.setattr(build.os, "fdopen", failing_fdopen)
-    with pytest.raises(OSError):
-        build.write_atomically({tmp_path / "a.html": b"new a", tmp_path / "b.pdf": b"new b"})
-    assert {p: p.read_bytes() for p in old} == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.pdf"]  # no staged leftovers

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,7 +11,7 @@ import nbval.kernel
 import pytest
 
 from tashkent_report import build
-from tashkent_report.kernels import PREFIX, IPCKernelManager
+from tashkent_report.kernels import PREFIX, IPCKernelManager, sweep
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_kernel_uses_unix_sockets_in_a_private_folder(kernel_tmp):
         info = km.get_connection_info()
         assert info["transport"] == "ipc"
         folder = os.path.dirname(km.connection_file)
-        assert os.path.basename(folder).startswith(PREFIX)
+        assert os.path.basename(folder).startswith(f"{PREFIX}{os.getpid()}-")
         assert info["ip"].startswith(folder + os.sep)
         assert oct(os.stat(folder).st_mode & 0o777) == oct(0o700)
         assert len(f"{info['ip']}-{info['shell_port']}") < 100  # Unix socket path limit
@@ -53,3 +54,16 @@ def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
     pids = {run.cells[0].outputs[0]["text"] for run in runs}
     assert len(pids) == 8
     assert os.listdir(kernel_tmp) == []
+
+
+def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{PREFIX}{gone.pid}-abcd1234"
+    live = tmp_path / f"{PREFIX}{os.getpid()}-abcd1234"
+    other = tmp_path / "tashkent-kernel-nopid"
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "kernel.json").write_text("{}")
+    assert sweep(str(tmp_path)) == [str(dead)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])

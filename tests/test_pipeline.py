@@ -1,22 +1,21 @@
-"""The whole build in a temporary copy of the project: hostile data, no network, failures.
+"""The whole build in a temporary copy of the project: hostile data, no network, permissions.
 
 Each test builds in a subprocess with TASHKENT_REPORT_ROOT pointing at the copy, so the
-notebooks' kernels read the copy's data and nothing of the real project is touched.
+notebooks' kernels read the copy's data and nothing of the real project is touched. Failed,
+killed and interrupted builds are in tests/test_faults.py.
 """
 
 import csv
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
+from tashkent_report import build
 from tashkent_report.config import ROOT
 
 from .test_report import external_refs
@@ -102,46 +101,12 @@ def test_build_needs_no_network(hostile_build):
     assert (root / "reports" / "report.pdf").stat().st_size > 10_000
 
 
-@pytest.fixture
-def previous(tmp_path):
-    """A copy with two notebooks and a last good report already in reports/."""
-    root = copy_project(tmp_path / "project", notebooks=["01", "02"])
-    (root / "reports").mkdir()
-    for name in ("report.html", "report-analyst.html", "report.pdf"):
-        (root / "reports" / name).write_bytes(f"last good {name}".encode())
-    return root
-
-
-def test_failing_notebook_leaves_reports_and_data_untouched(previous):
-    root = previous
-    path = root / "notebooks" / "01-participation.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("failed on purpose")'))
-    nbformat.write(nb, path)
-    before_reports, before_data = digest(root / "reports"), digest(root / "data")
-    command, env = build_command(root)
-    result = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 1
-    assert "notebooks/01-participation.ipynb, cell 4" in result.stderr
-    assert "RuntimeError: failed on purpose" in result.stderr
-    assert "previous report, if any, is left in place" in result.stderr
-    assert digest(root / "reports") == before_reports
-    assert digest(root / "data") == before_data
-
-
-def test_interrupted_build_leaves_reports_and_data_untouched(previous):
-    root = previous
-    before_reports, before_data = digest(root / "reports"), digest(root / "data")
-    command, env = build_command(root)
-    process = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
-    for _ in range(200):  # interrupt once the notebooks are executing
-        time.sleep(0.05)
-        if any(root.glob("notebooks/*.ipynb")) and process.poll() is None:
-            break
-    time.sleep(1.0)
-    os.killpg(process.pid, signal.SIGINT)
-    process.wait(timeout=60)
-    assert process.returncode != 0
-    assert digest(root / "reports") == before_reports
-    assert digest(root / "data") == before_data
+def test_reports_are_readable_by_everyone(hostile_build):
+    """Written with the usual umask (022): files 0644, their folder 0755, never 0600."""
+    root, result, _ = hostile_build
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = root / "reports"
+    assert out.is_symlink()  # to the build's own folder; see publish.py
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()}
+    assert modes == {name: oct(0o644) for name in build.OUTPUT_NAMES}
+    assert oct(out.resolve().stat().st_mode & 0o777) == oct(0o755)

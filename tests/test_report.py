@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from tashkent_report import build
+from tashkent_report import build, publish
 from tashkent_report.config import NOTEBOOKS
 
 
@@ -74,7 +74,7 @@ def built(tmp_path_factory):
 
     The full build, notebooks executed, is exercised in tests/test_pipeline.py.
     """
-    out = tmp_path_factory.mktemp("reports")
+    out = tmp_path_factory.mktemp("built") / "reports"
     html, analyst, pdf = render_committed()
     outputs = {
         out / "report.html": html.encode("utf-8"),
@@ -82,7 +82,7 @@ def built(tmp_path_factory):
         out / "report.pdf": pdf,
         out / build.FINGERPRINT: (build.fingerprint() + "\n").encode("ascii"),
     }
-    build.write_atomically(outputs)
+    publish.publish(out, {path.name: data for path, data in outputs.items()}, build.OUTPUT_NAMES)
     return out, outputs
 
 
@@ -168,7 +168,7 @@ def test_failed_build_leaves_the_previous_report(built, monkeypatch):
         raise build.BuildError("renderer failed on purpose")
 
     committed = [(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)]
-    monkeypatch.setattr(build, "execute_all", lambda paths: committed)
+    monkeypatch.setattr(build, "execute_all", lambda paths, timeout: committed)
     monkeypatch.setattr(build, "to_html", broken_render)
     with pytest.raises(build.BuildError):
         build.build(out, force=True)

@@ -1,40 +1,51 @@
 """Build the report: check the data, execute the notebooks, render HTML and PDF.
 
-``python -m tashkent_report.build`` prints each step with its time; any failure names the
-file (and the notebook cell) and exits non-zero, and nothing in ``reports/`` is replaced
-until every output of the build exists, so the last good report survives a failed build.
+``python -m tashkent_report.build`` prints each step with its time (and a line every 30 s in a
+long one). It checks the cheap things first (every notebook parses, the output folder can take
+the reports, the data check out), then executes the notebooks, renders, and switches
+``reports/`` to the new build in one atomic rename (see ``publish.py``).
+
+Every failure (bad data, a broken notebook file, a cell's error, a dead kernel, a cell over
+its time limit, an unusable output folder, SIGINT or SIGTERM) ends in one message, "Build
+stopped: ...", naming the file, and the notebook and cell where there is one, and what to do;
+the exit status is 1 (130 or 143 for SIGINT and SIGTERM), with no traceback unless ``--debug``.
+Kernels are shut down, the new build's folder is removed, and ``reports/`` stays exactly as
+the last good build left it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
+from . import __version__, execution, publish
 from .config import DATA, NOTEBOOKS, REPORTS, ROOT, relative
+from .errors import BuildError
+from .interrupts import Interrupted, raised_as_exceptions
 
 TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE = Path(__file__).parent
 FINGERPRINT = ".inputs.sha256"
-# Everything a build reads; if none of it changed, the last build's reports stand.
+# Every file a build writes into reports/.
+OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)
+# Everything a build reads; if none of it changed, the last build's reports stand. Each is
+# hashed under a fixed label and its path below the folder, never the folder's own name: two
+# clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
 INPUT_GLOBS = [
-    (NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
-    (DATA, "**/*"),
-    (PACKAGE, "**/*.py"),
-    (PACKAGE, "templates/**/*"),
-    (ROOT, "requirements.txt"),
-    (ROOT, "pyproject.toml"),
+    ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
+    ("data", DATA, "**/*"),
+    ("package", PACKAGE, "**/*.py"),
+    ("package", PACKAGE, "templates/**/*"),
+    ("root", ROOT, "requirements.txt"),
+    ("root", ROOT, "pyproject.toml"),
 ]
-
-
-class BuildError(Exception):
-    """A build step failed; the message names the notebook and cell or the data file."""
+HEARTBEAT = 30.0  # seconds between "still working" notes in a long step
+DOING = [""]  # the step under way, for the message of an interrupted build
 
 
 def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -44,59 +55,48 @@ def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 @contextmanager
 def step(label: str):
+    """Print a step, then its time; a note every HEARTBEAT seconds while it runs."""
     print(f"  {label} ...", end="", flush=True)
+    DOING[0] = label
     started = time.perf_counter()
+    done = threading.Event()
+
+    def heartbeat():
+        while not done.wait(HEARTBEAT):
+            print(f" (still working, {time.perf_counter() - started:.0f} s)", end="", flush=True)
+
+    threading.Thread(target=heartbeat, daemon=True).start()
     try:
         yield
+    except Interrupted:
+        print(" interrupted", flush=True)
+        raise
     except BaseException:
         print(" failed", flush=True)
         raise
+    finally:
+        done.set()
     print(f" {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _failed_cell(nb) -> tuple[int, str, str]:
-    for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return index, output.get("ename", "Error"), output.get("evalue", "")
-    return -1, "Error", ""
-
-
-def execute(path: Path, timeout: int = 600):
+def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     """Run a notebook top to bottom in a fresh kernel, from its own folder."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    nb = nbformat.read(path, as_version=4)
-    from .kernels import AsyncIPCKernelManager
-
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", record_timing=False,
-        kernel_manager_class=AsyncIPCKernelManager,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    try:
-        # The kernel's own stderr is only its start-up chatter; errors come back as cell outputs.
-        client.execute(stderr=subprocess.DEVNULL)
-    except CellExecutionError as exc:
-        index, ename, evalue = _failed_cell(nb)
-        cell_id = nb.cells[index].get("id", "?") if index >= 0 else "?"
-        raise BuildError(
-            f"{relative(path)}, cell {index + 1} (id {cell_id}) failed: {ename}: {evalue}"
-        ) from exc
-    return nb
+    return execution.Execution([path], timeout, workers=1).run()[0][1]
 
 
 def fingerprint() -> str:
-    """sha256 over the names and bytes of every input of the build."""
+    """sha256 over the names and bytes of every input of the build, wherever the project sits."""
     import hashlib
 
     digest = hashlib.sha256()
-    for folder, pattern in INPUT_GLOBS:
+    for label, folder, pattern in INPUT_GLOBS:
         for path in sorted(p for p in folder.glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(f"{folder.name}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
+            try:
+                digest.update(path.read_bytes() + b"\0")
+            except OSError as exc:
+                raise BuildError(f"{relative(path)}: cannot read it: {exc.strerror or exc}",
+                                 "Make the file readable for you, then run make report again.") from exc
     return digest.hexdigest()
 
 
@@ -122,19 +122,12 @@ def report_meta(article: dict, inputs: str) -> dict:
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def execute_all(paths: list[Path]) -> list[tuple[Path, object]]:
-    """Execute notebooks side by side (each its own kernel process); report each as it ends."""
-    from concurrent.futures import ThreadPoolExecutor
+def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
+    """Execute notebooks side by side (each its own kernel process); report each as it ends.
 
-    def run(path: Path):
-        started = time.perf_counter()
-        nb = execute(path)
-        print(f"    executed {relative(path)} in {time.perf_counter() - started:.1f} s", flush=True)
-        return nb
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        results = list(pool.map(run, paths))
-    return list(zip(paths, results, strict=True))
+    The first failure stops the others; every kernel is shut down before this returns or raises.
+    """
+    return execution.Execution(paths, timeout, workers=WORKERS).run()
 
 
 def audit_numbers(executed: list[tuple[Path, object]], facts) -> None:
@@ -224,45 +217,44 @@ def to_pdf(html: str) -> bytes:
         return HTML(string=html, base_url=str(ROOT)).write_pdf()
 
 
-def write_atomically(outputs: dict[Path, bytes]) -> None:
-    """Write every file beside its target first, then move them all into place."""
-    staged = []
-    try:
-        for target, data in outputs.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-            staged.append((tmp, target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
 def up_to_date(out: Path, inputs: str) -> bool:
     stamp = out / FINGERPRINT
-    outputs = [out / "report.html", out / "report-analyst.html", out / "report.pdf"]
+    outputs = [out / name for name in OUTPUT_NAMES]
     return stamp.is_file() and stamp.read_text().strip() == inputs and all(p.is_file() for p in outputs)
 
 
-def build(out: Path = REPORTS, force: bool = False) -> dict[Path, bytes]:
+def check_notebooks(paths: list[Path]) -> None:
+    """Every chapter parses as a valid notebook, before any kernel starts."""
+    if not paths:
+        raise BuildError(f"{relative(NOTEBOOKS)}/ holds no chapter (NN-name.ipynb)",
+                         "Restore the notebooks (git checkout -- notebooks), then run make report again.")
+    for path in paths:
+        execution.load_notebook(path)
+
+
+def build(
+    out: Path = REPORTS, force: bool = False, timeout: int = execution.CELL_TIMEOUT
+) -> dict[Path, bytes]:
     inputs = fingerprint()
     if not force and up_to_date(out, inputs):
-        print(f"Report up to date: no input changed since the last build ({relative(out)}/{FINGERPRINT}).")
+        stamp = f"{publish.shown(out)}/{FINGERPRINT}"
+        print(f"Report up to date: no input changed since the last build ({stamp}).")
         return {}
     from .dataset import load_facts
 
     print("Building the report")
+    paths = notebooks()
+    with step(f"checking {relative(NOTEBOOKS)}/ and {publish.shown(out)}/"):
+        check_notebooks(paths)
+        publish.check(out, OUTPUT_NAMES)
     with step("checking data/ (hash, schemas, quotes, numeral audit)"):
         facts = load_facts()
     meta = report_meta(facts.article, inputs)
-    paths = notebooks()
-    print(f"  executing {len(paths)} notebooks, {WORKERS} at a time, each in a fresh kernel")
+    print(f"  executing {len(paths)} notebooks, {WORKERS} at a time, each in a fresh kernel "
+          f"(cell time limit {timeout} s)", flush=True)
     started = time.perf_counter()
-    executed = execute_all(paths)
+    DOING[0] = "executing the notebooks"
+    executed = execute_all(paths, timeout)
     print(f"  executed all notebooks in {time.perf_counter() - started:.1f} s")
     with step("auditing every number in the report's prose"):
         audit_numbers(executed, facts)
@@ -275,17 +267,63 @@ def build(out: Path = REPORTS, force: bool = False) -> dict[Path, bytes]:
     with step("rendering PDF (WeasyPrint)"):
         outputs[out / "report.pdf"] = to_pdf(html)
     outputs[out / FINGERPRINT] = (inputs + "\n").encode("ascii")
-    with step(f"writing {', '.join(relative(p) for p in outputs if p.name != FINGERPRINT)}"):
-        write_atomically(outputs)
+    with step(f"switching {publish.shown(out)}/ to the new build"):
+        publish.publish(out, {path.name: data for path, data in outputs.items()}, OUTPUT_NAMES)
     return outputs
 
 
-def execute_in_place() -> None:
-    """Re-execute every notebook, each in a fresh kernel, and save it with its outputs."""
+def execute_in_place(timeout: int = execution.CELL_TIMEOUT) -> None:
+    """Re-execute every notebook, each in a fresh kernel, and save it with its outputs.
+
+    Nothing is saved unless every notebook ran; each is then replaced in one rename.
+    """
     import nbformat
 
-    for path, nb in execute_all(notebooks()):
-        nbformat.write(nb, path)
+    paths = notebooks()
+    check_notebooks(paths)
+    for path, nb in execute_all(paths, timeout):
+        staged = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            nbformat.write(nb, staged)
+            os.replace(staged, path)
+        except OSError as exc:
+            raise BuildError(f"{relative(path)}: cannot save the executed notebook: {exc.strerror or exc}",
+                             "Check that notebooks/ is writable, then run make execute again.") from exc
+        finally:
+            if staged.exists():
+                staged.unlink()
+
+
+def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple[str, int]:
+    """The one message a build stops with, and its exit status (``out`` None: execute in place)."""
+    from .dataset import DataError
+
+    if out is None:
+        unchanged = "No notebook was saved."
+    elif publish.holds_a_build(out):
+        unchanged = f"{publish.shown(out)}/ is unchanged: it still holds the last good build."
+    elif os.path.lexists(out):
+        unchanged = f"Nothing was written: {publish.shown(out)} is as it was."
+    else:
+        unchanged = f"Nothing was written: there is no {publish.shown(out)}/ yet."
+    if isinstance(exc, KeyboardInterrupt | Interrupted):
+        name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
+        status = 128 + (exc.signum if isinstance(exc, Interrupted) else 2)
+        if getattr(exc, "published", False) and out is not None:
+            return (f"Build stopped by {name}, just after the new report was switched in: "
+                    f"{publish.shown(out)}/ holds the complete new build.", status)
+        while_ = f" while {doing}" if doing else ""
+        return (f"Build stopped by {name}{while_}; every kernel was shut down.\n"
+                f"{unchanged}\nRun make {'execute' if out is None else 'report'} again when you are "
+                "ready.", status)
+    if isinstance(exc, DataError):
+        hint = ("Correct the file (README: How to add or correct a fact), then run make report again.")
+    elif isinstance(exc, BuildError):
+        hint = exc.hint or "Correct what the message names, then run make report again."
+    else:
+        return (f"Build stopped: unexpected {type(exc).__name__}: {exc}\n{unchanged}\n"
+                "This is a bug in the build: run make report ARGS=--debug and report the traceback.", 1)
+    return f"Build stopped: {exc}\n{hint}\n{unchanged}", 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,15 +333,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="build even if no input changed")
     parser.add_argument("--out", type=Path, default=REPORTS, help="folder for the reports")
+    parser.add_argument("--timeout", metavar="SECONDS", help="time limit for each cell (default "
+                        f"${execution.TIMEOUT_VARIABLE}, else {execution.CELL_TIMEOUT})")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of a failure")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    from .dataset import DataError
+    from .kernels import sweep
 
-    try:
-        execute_in_place() if args.execute_in_place else build(args.out, force=args.force)
-    except (DataError, BuildError) as exc:
-        print(f"\nBuild stopped: {exc}\nThe previous report, if any, is left in place.", file=sys.stderr)
-        return 1
+    with raised_as_exceptions():
+        try:
+            sweep()  # folders of kernels whose build was killed outright
+            timeout = execution.cell_timeout(args.timeout)
+            if args.execute_in_place:
+                execute_in_place(timeout)
+            else:
+                build(args.out, force=args.force, timeout=timeout)
+        except BaseException as exc:  # every failure ends in one message
+            if isinstance(exc, SystemExit):
+                raise
+            if args.debug:
+                import traceback
+
+                traceback.print_exc()
+            out = None if args.execute_in_place else args.out
+            message, status = stop_message(exc, out, DOING[0])
+            print(f"\n{message}", file=sys.stderr, flush=True)
+            return status
     print(f"Done in {time.perf_counter() - started:.1f} s")
     return 0
 

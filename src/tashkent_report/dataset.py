@@ -117,8 +117,16 @@ def _frictionless_error(error, path: Path) -> DataError:
     return DataError(path, detail, line=line, field=name)
 
 
+# Limits no honest fact needs, so that a pasted blob stops the build at once instead of
+# stalling the HTML and PDF steps for minutes. The whole article is 2,047 characters and the
+# longest cell in the tables 327; the largest table, the spaCy annotations, 18 kB for the
+# article's 353 tokens. A 1 MB table would hold fifty such articles.
+MAX_CELL_CHARS = 5_000
+MAX_TABLE_BYTES = 1_000_000
+
+
 def _check_header(path: Path, fields: list[str]) -> None:
-    """Missing, unexpected or reordered columns, named before any cell is read."""
+    """Missing, unexpected or reordered columns, named before any cell is read; then sizes."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -133,8 +141,18 @@ def _check_header(path: Path, fields: list[str]) -> None:
         raise DataError(
             path, f"not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8", line, column
         ) from exc
-    header = next(csv.reader(text.splitlines()[:1]), [])
+    first = text.splitlines()[0] if text else ""
+    header = next(csv.reader([first]), [])
     header = [h.removeprefix("\ufeff") if i == 0 else h for i, h in enumerate(header)]
+    if len(header) < len(fields):
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if len(first.split(separator)) >= len(fields) and separator in first:
+                raise DataError(
+                    path,
+                    f"the columns are separated by {name}, not commas (the header reads "
+                    f"{first[:60]!r}); save the file as CSV with ',' as the separator",
+                    1,
+                )
     for name in fields:
         if name not in header:
             raise DataError(path, f"column '{name}' is missing; expected columns: {', '.join(fields)}",
@@ -143,6 +161,27 @@ def _check_header(path: Path, fields: list[str]) -> None:
         if name not in fields:
             raise DataError(path, f"unexpected column {name!r}; expected columns: {', '.join(fields)}",
                             1, name)
+    # Frictionless raises the csv module's field size limit for the whole process anyway.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(text.splitlines(keepends=True))
+    line = 1  # where the next row starts (a quoted cell may span lines)
+    for row in reader:
+        for column, cell in zip(header, row, strict=False):
+            if len(cell) > MAX_CELL_CHARS:
+                raise DataError(
+                    path,
+                    f"the cell holds {len(cell):,} characters, more than the {MAX_CELL_CHARS:,} "
+                    "any fact of this report needs: was something pasted by mistake?",
+                    line,
+                    column,
+                )
+        line = reader.line_num + 1
+    if len(raw) > MAX_TABLE_BYTES:
+        raise DataError(
+            path,
+            f"the table is {len(raw):,} bytes, more than the {MAX_TABLE_BYTES:,} no table of this "
+            f"report needs (it has {reader.line_num:,} lines): was something pasted by mistake?",
+        )
 
 
 def _first_error(report, resources: list[dict], basepath: Path) -> DataError | None:
@@ -213,6 +252,23 @@ def check_quotes(text: str, frame: pd.DataFrame, path: Path) -> None:
             if pd.isna(start) or pd.isna(end):
                 raise DataError(path, f"quote {quote!r} has no offsets ({s}, {e})", line, s)
             if text[start:end] != quote:
+                import unicodedata
+
+                composed = unicodedata.normalize("NFC", quote)
+                if composed != quote and composed in text:
+                    raise DataError(
+                        path,
+                        f"the quote {quote[:60] + ('…' if len(quote) > 60 else '')!r} is not in "
+                        "Unicode NFC form: it spells accented letters "
+                        "as a letter plus a combining accent (as some macOS and Windows tools save "
+                        "them), so it looks like the article's words without being equal to them. "
+                        "Save the file in NFC form (from the project folder): "
+                        "python3 -c \"import pathlib, unicodedata; "
+                        f"f = pathlib.Path('{relative(Path(path))}'); "
+                        "f.write_bytes(unicodedata.normalize('NFC', f.read_bytes().decode()).encode())\"",
+                        line,
+                        q,
+                    )
                 found = text.find(quote)
                 hint = (
                     f"the quote occurs at {found}:{found + len(quote)}"

@@ -5,6 +5,12 @@ the kernel binds them a moment later. When several kernels start at once (the bu
 pytest-xdist runs two nbval kernels beside it), a port released for one kernel can be taken in
 between by another's socket, and that kernel dies before replying to kernel_info. Unix sockets
 in a folder of the kernel's own have no such race, and no unencrypted TCP either.
+
+Each folder is named after the process that started the kernel
+(``tashkent-kernel-<pid>-<random>``): a kernel shut down normally takes its folder with it; a
+process killed outright (SIGKILL) cannot, and :func:`sweep` removes such folders once their
+process is gone. The kernels themselves do not outlive a killed process: ipykernel polls its
+parent (``JPY_PARENT_PID``) every second and exits when it has gone.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ class _PrivateSockets(ConnectionFileMixin):
     @property
     def private_dir(self) -> str:
         if getattr(self, "_private_dir", None) is None:
-            self._private_dir = tempfile.mkdtemp(prefix=PREFIX)
+            self._private_dir = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
         return self._private_dir
 
     @default("connection_file")
@@ -55,3 +61,37 @@ class IPCKernelManager(_PrivateSockets, KernelManager):
 
 class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
     """Asynchronous kernel manager (nbclient's)."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process, alive
+        return True
+    return True
+
+
+def sweep(folder: str | None = None) -> list[str]:
+    """Remove kernel folders left by processes of this user that no longer exist."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        parts = name.removeprefix(PREFIX).split("-")
+        if not name.startswith(PREFIX) or len(parts) != 2 or not parts[0].isdigit():
+            continue  # not a kernel folder of this kind (older ones carry no process id)
+        pid = parts[0]
+        path = os.path.join(folder, name)
+        try:
+            if os.lstat(path).st_uid != os.getuid() or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed

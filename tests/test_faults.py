@@ -1,0 +1,711 @@
+"""Fault injection: every way a build can fail ends in one message, and reports/ and data/ stay as they were.
+
+Three layers:
+
+- the switch of reports/ (publish.py), in-process: a failure injected at every step, and a real
+  SIGINT or SIGTERM delivered at every step, from each starting state (a last build, a
+  reports/ folder from before the switch existed, nothing), leave either the last good build or
+  the new one, each whole, and nothing half-written beside them;
+- the messages, in-process: each kind of failure is named with its file, notebook and cell;
+- the build itself, in a subprocess (``python -m tashkent_report.build``), for each case of
+  issue 12's table and the cases added since: status, the one message (no traceback), data/ and
+  reports/ byte-identical afterwards, and no kernel process or connection folder left behind.
+  Every case starts from a copy of one good build of a one-cell notebook (``good``). Cases that
+  need seconds of kernel time or a second full build are marked ``slow``: `make test` leaves
+  them out, `make test-slow` (run by CI, .ci/run) runs them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tashkent_report import build, execution, interrupts, publish
+from tashkent_report.config import ROOT
+from tashkent_report.errors import BuildError
+from tashkent_report.kernels import PREFIX, sweep
+
+from .test_pipeline import build_command, copy_project, digest, set_cell
+
+NAMES = build.OUTPUT_NAMES
+slow = pytest.mark.slow
+
+
+# --- the switch of reports/, in-process -------------------------------------------------------
+
+
+def outputs(tag: str) -> dict[str, bytes]:
+    return {name: f"{tag} {name}\n".encode() for name in NAMES}
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def snapshot(out: Path) -> dict:
+    """Everything a reader or the next build can see of reports/ and its build folders."""
+    store = publish.store(out)
+    return {
+        "kind": ("link" if out.is_symlink() else "folder" if out.is_dir()
+                 else "file" if out.exists() else None),
+        "target": os.readlink(out) if out.is_symlink() else None,
+        "files": digest(out) if out.is_dir() else None,
+        "store": sorted(set(os.listdir(store)) - {publish.LOCK}) if store.is_dir() else [],
+    }
+
+
+def last_good(out: Path, kind: str) -> None:
+    """reports/ as a last good build left it: our link, a folder from before it, or nothing."""
+    if kind == "link":
+        publish.publish(out, outputs("old"), NAMES)
+    elif kind == "folder":
+        out.mkdir()
+        for name, data in outputs("old").items():
+            (out / name).write_bytes(data)
+        (out / ".report.pdf.k2j4h1").write_bytes(b"a staged file an older build left")
+
+
+STATES = ["link", "folder", "absent"]
+
+
+def run_with_fault(tmp_path: Path, kind: str, n: int, fault):
+    """Publish a new build over ``kind``, ``fault(label)`` called at the n-th step."""
+    out = tmp_path / f"{kind}-{n}" / "reports"
+    out.parent.mkdir()
+    last_good(out, kind)
+    before = snapshot(out)
+    seen: list[str] = []
+
+    def checkpoint(label: str) -> None:
+        seen.append(label)
+        if len(seen) == n:
+            fault(label)
+
+    original = publish._checkpoint
+    publish._checkpoint = checkpoint
+    try:
+        publish.publish(out, outputs("new"), NAMES)
+        error = None
+    except BaseException as exc:  # the injected failure or signal
+        error = exc
+    finally:
+        publish._checkpoint = original
+    return out, before, seen, error
+
+
+def assert_new_and_whole(out: Path) -> None:
+    assert out.is_symlink()
+    assert files(out) == outputs("new")
+    store = sorted(os.listdir(publish.store(out)))
+    assert os.path.basename(os.readlink(out)) in store
+    assert not [name for name in store if name.startswith(".link-")]
+
+
+@pytest.mark.parametrize("kind", STATES)
+def test_a_failure_at_any_step_leaves_the_last_good_build(tmp_path, kind):
+    failed_at = []
+    for n in range(1, 50):
+        def fail(label):
+            raise OSError(errno.EIO, f"injected at {label}")
+
+        out, before, seen, error = run_with_fault(tmp_path, kind, n, fail)
+        if len(seen) < n:  # every step passed: the loop has covered them all
+            assert error is None
+            assert_new_and_whole(out)
+            break
+        if seen[-1].startswith("remove"):  # tidying after the switch: the new build stands
+            assert error is None
+            assert_new_and_whole(out)
+            continue
+        assert isinstance(error, BuildError), error
+        assert f"injected at {seen[-1]}" in str(error) and error.hint
+        assert snapshot(out) == before, seen[-1]
+        failed_at.append(seen[-1])
+    expected = {"create the new build's folder", "write report.html", "write report.pdf",
+                "flush the new build's folder", "make the new link", "switch"}
+    if kind == "folder":
+        expected.add("move the old folder aside")
+    assert expected <= set(failed_at)
+
+
+@pytest.mark.parametrize("kind", STATES)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_any_step_leaves_one_whole_build(tmp_path, kind, signum):
+    assert threading.current_thread() is threading.main_thread()  # where signals are handled
+    published, kept = [], []
+    with interrupts.raised_as_exceptions():
+        for n in range(1, 50):
+            out, before, seen, error = run_with_fault(
+                tmp_path, kind, n, lambda label: os.kill(os.getpid(), signum))
+            if len(seen) < n:
+                assert error is None
+                break
+            assert isinstance(error, interrupts.Interrupted) and error.signum == signum, error
+            if error.published:
+                assert_new_and_whole(out)
+                published.append(seen[-1])
+            else:
+                assert snapshot(out) == before, seen[-1]
+                kept.append(seen[-1])
+    # A signal while the outputs are written leaves the old build; one at the switch is held
+    # back until the switch is done, so the new build is whole and the build says so.
+    assert {"write report.pdf", "make the new link"} <= set(kept)
+    assert "switch" in published
+
+
+def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        out = tmp_path / "reports"
+        publish.publish(out, outputs("new"), NAMES)
+    finally:
+        os.umask(previous)
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(0o644)}
+    assert oct(out.resolve().stat().st_mode & 0o777) == oct(0o755)
+    assert oct(publish.store(out).stat().st_mode & 0o777) == oct(0o755)
+
+
+def test_outputs_follow_a_stricter_umask(tmp_path):
+    previous = os.umask(0o077)
+    try:
+        out = tmp_path / "reports"
+        publish.publish(out, outputs("new"), NAMES)
+    finally:
+        os.umask(previous)
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(0o600)}
+
+
+def test_old_builds_go_but_a_running_build_keeps_its_folder(tmp_path):
+    out = tmp_path / "reports"
+    publish.publish(out, outputs("old"), NAMES)
+    old = publish.store(out) / os.path.basename(os.readlink(out))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    running = publish.store(out) / f"v-{os.getppid()}-0a0b0c0d"  # a live process: pytest's parent
+    killed = publish.store(out) / f"v-{gone.pid}-0a0b0c0d"  # a build killed outright
+    running.mkdir()
+    killed.mkdir()
+    publish.publish(out, outputs("new"), NAMES)
+    assert files(out) == outputs("new")
+    left = set(os.listdir(publish.store(out)))
+    assert running.name in left and killed.name not in left and old.name not in left
+
+
+def test_a_kill_between_the_two_renames_of_the_one_time_conversion_is_undone(tmp_path):
+    out = tmp_path / "reports"
+    last_good(out, "folder")
+    before = files(out)
+    publish.store(out).mkdir()
+    os.rename(out, publish.store(out) / publish.LEGACY)  # killed right after the first rename
+    publish.check(out, NAMES)
+    assert out.is_dir() and not out.is_symlink() and files(out) == before
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda out: out.write_text("notes"), "reports is a file, where the reports' folder should be"),
+    (lambda out: (out.mkdir(), (out / "report.pdf").mkdir()),
+     "reports/report.pdf is a folder, where the build writes a file"),
+    (lambda out: (out.mkdir(), (out / "notes.txt").write_text("mine")),
+     "reports/ holds files no build wrote (notes.txt)"),
+    (lambda out: os.symlink("/var/www", out), "reports is a link to /var/www, which no build made"),
+])
+def test_what_the_build_did_not_make_is_refused_untouched(tmp_path, make, expected):
+    out = tmp_path / "reports"
+    make(out)
+    before = snapshot(out)
+    with pytest.raises(BuildError) as caught:
+        publish.check(out, NAMES)
+    assert expected.replace("reports", str(out), 1) in str(caught.value)
+    assert "mv " in caught.value.hint and "--out" in caught.value.hint
+    with pytest.raises(BuildError):
+        publish.publish(out, outputs("new"), NAMES)
+    assert snapshot(out) == before
+
+
+def test_a_folder_that_cannot_be_written_is_named_with_what_to_do(tmp_path, monkeypatch):
+    def refuse(label):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(publish, "_checkpoint", refuse)
+    with pytest.raises(BuildError) as caught:
+        publish.check(tmp_path / "reports", NAMES)
+    assert "Permission denied" in str(caught.value)
+    assert "writable" in caught.value.hint and "--out" in caught.value.hint
+
+
+# --- the messages, in-process ------------------------------------------------------------------
+
+
+def write_notebook(path: Path, *sources: str) -> list[str]:
+    """A chapter: a heading, then one code cell per source; returns every cell's id."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    # No digits in the prose: the build's prose audit would stop on them.
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter\n\nSome text.")]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, path)
+    return [cell.id for cell in nb.cells]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"cells": [', "not a notebook: not valid JSON (line 1, column 12"),
+    ("", "not a notebook: not valid JSON (line 1, column 1"),
+    ("[1, 2]", "not a notebook: valid JSON, but without 'nbformat' and 'cells'"),
+    ('{"nbformat": 3, "nbformat_minor": 0, "cells": []}', "notebook format 3"),
+    ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}',
+     "not a valid notebook"),
+    (b"\xff\xfe{}", "not UTF-8"),
+])
+def test_a_broken_notebook_file_is_named(tmp_path, text, expected):
+    path = tmp_path / "02-broken.ipynb"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(BuildError) as caught:
+        execution.load_notebook(path)
+    assert str(caught.value).startswith(f"{path}: ") and expected in str(caught.value)
+    assert "git checkout --" in caught.value.hint
+
+
+def test_each_kernel_failure_names_notebook_and_cell():
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path = ROOT / "notebooks" / "02-participation.ipynb"
+    at = {"index": 3, "id": "abc123"}
+    cases = [
+        (CellExecutionError("traceback", "RuntimeError", "failed on purpose"), at,
+         "02-participation.ipynb, cell 4 (id abc123) failed: RuntimeError: failed on purpose", "make lab"),
+        (CellTimeoutError("Cell execution timed out"), at,
+         "cell 4 (id abc123) was still running after the 7 s cell time limit", "--timeout"),
+        (DeadKernelError("Kernel died"), at,
+         "cell 4 (id abc123): the kernel died while running this cell", "os._exit"),
+        (RuntimeError("Kernel died before replying to kernel_info"), {"index": None},
+         "02-participation.ipynb: the kernel did not start: Kernel died before replying", "again"),
+    ]
+    for exc, run, message, hint in cases:
+        error = execution.failure(path, run, exc, timeout=7)
+        assert message in str(error) and str(error).startswith("notebooks/02-participation.ipynb")
+        assert hint in error.hint
+
+
+def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
+    from tashkent_report.dataset import DataError
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    data = DataError(ROOT / "data/facts/figures.csv", "type error", line=6, field="value")
+    message, status = build.stop_message(data, out)
+    assert status == 1 and message.startswith("Build stopped: data/facts/figures.csv, line 6")
+    assert "Correct the file" in message and "is unchanged" in message
+    message, status = build.stop_message(interrupts.Interrupted(signal.SIGTERM), out, "rendering PDF")
+    assert status == 143 and "Build stopped by SIGTERM while rendering PDF" in message
+    stop = interrupts.Interrupted(signal.SIGINT)
+    stop.published = True
+    message, status = build.stop_message(stop, out)
+    assert status == 130 and "holds the complete new build" in message
+    message, _ = build.stop_message(BuildError("notebooks/05-appendix.ipynb: a number without a source"), out)
+    assert message.splitlines()[1] == "Correct what the message names, then run make report again."
+    message, status = build.stop_message(ZeroDivisionError("x"), tmp_path / "none")
+    assert "unexpected ZeroDivisionError" in message and "ARGS=--debug" in message
+    assert "Nothing was written" in message
+
+
+def test_cell_time_limit_from_flag_or_environment(monkeypatch):
+    monkeypatch.delenv(execution.TIMEOUT_VARIABLE, raising=False)
+    assert execution.cell_timeout() == 120
+    monkeypatch.setenv(execution.TIMEOUT_VARIABLE, "30")
+    assert execution.cell_timeout() == 30
+    assert execution.cell_timeout("5") == 5
+    for bad in ("abc", "0", "-3"):
+        with pytest.raises(BuildError, match="not a positive whole number of seconds"):
+            execution.cell_timeout(bad)
+
+
+def test_a_bad_time_limit_stops_with_the_message(capsys):
+    assert build.main(["--timeout", "soon", "--out", "/nonexistent/reports"]) == 1
+    err = capsys.readouterr().err
+    assert "Build stopped: --timeout is 'soon'" in err and "Traceback" not in err
+
+
+def test_a_long_step_keeps_printing(monkeypatch, capsys):
+    monkeypatch.setattr(build, "HEARTBEAT", 0.01)
+    printed = ""
+    with build.step("rendering PDF (WeasyPrint)"):
+        for _ in range(1000):
+            time.sleep(0.01)
+            printed += capsys.readouterr().out
+            if "(still working, " in printed:
+                break
+    assert "rendering PDF (WeasyPrint) ... (still working, 0 s)" in printed
+
+
+def test_a_long_notebook_run_keeps_printing(capsys):
+    run = execution.Execution([ROOT / "notebooks" / "02-participation.ipynb"])
+    run.running[run.paths[0]] = {"index": 6, "id": "x", "started": time.monotonic() - 42}
+    run._heartbeat()
+    assert "still running notebooks/02-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
+
+
+def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):
+    prints, original = [], list(build.INPUT_GLOBS)
+    for name in ("clone-a", "another clone, é"):
+        root = tmp_path / name
+        copy_project(root, notebooks=["01"])
+        for file in ("requirements.txt", "pyproject.toml"):
+            shutil.copy2(ROOT / file, root / file)
+        moved = {ROOT: root, ROOT / "data": root / "data", ROOT / "notebooks": root / "notebooks"}
+        globs = [(label, moved.get(folder, folder), pattern) for label, folder, pattern in original]
+        monkeypatch.setattr(build, "INPUT_GLOBS", globs)
+        prints.append(build.fingerprint())
+    assert prints[0] == prints[1]
+    (root / "data" / "codebook.csv").write_bytes(b"changed")
+    assert build.fingerprint() != prints[0]  # content still counts
+
+
+# --- the build itself, in a subprocess ---------------------------------------------------------
+
+
+def kernel_leftovers(pid: int) -> list[str]:
+    """Connection folders and kernel processes started by the build with this pid."""
+    mark = f"{PREFIX}{pid}-"
+    found = [str(p) for p in Path(tempfile.gettempdir()).glob(mark + "*")]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if mark in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(f"process {proc.name}")
+        except OSError:
+            pass
+    return found
+
+
+def wait_for(condition, what: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+    pid: int
+
+
+def start(root: Path, *args: str, env: dict | None = None, prefix: list[str] | None = None):
+    command, base = build_command(root)
+    return subprocess.Popen((prefix or []) + command + list(args), env={**base, **(env or {})}, cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def finish(process) -> Run:
+    out, err = process.communicate(timeout=600)
+    return Run(process.returncode, out, err, process.pid)
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A project with a one-cell chapter, and in reports/ a last good build (written as builds
+    write it; tests/test_pipeline.py checks the outputs of a real one)."""
+    root = copy_project(tmp_path_factory.mktemp("good") / "project", notebooks=[])
+    write_notebook(root / "notebooks" / "01-tiny.ipynb", "print('tiny')")
+    publish.publish(root / "reports", outputs("last good"), NAMES)
+    return root
+
+
+@pytest.fixture
+def project(good, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(good, root, symlinks=True)
+    return root
+
+
+@dataclass
+class Case:
+    """One way to break the build and the words its message must hold ({n}: the id of cell n+1)."""
+
+    name: str
+    damage: object  # damage(root) -> extra CLI arguments, or None
+    expected: list[str]
+    status: int = 1
+    kernels: bool = False  # the build gets as far as starting kernels
+    env: dict = field(default_factory=dict)
+
+
+def notebook(name: str, *sources: str):
+    def damage(root: Path):
+        write_notebook(root / "notebooks" / name, *sources)
+    return damage
+
+
+def broken_file(name: str, text: str):
+    def damage(root: Path):
+        (root / "notebooks" / name).write_text(text, encoding="utf-8")
+    return damage
+
+
+def separator(root: Path):
+    """The table as a spreadsheet set to French conventions exports it: ';' between fields."""
+    import csv
+
+    path = root / "data" / "facts" / "figures.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\n").writerows(rows)
+
+
+def decomposed(root: Path):
+    import unicodedata
+
+    path = root / "data" / "facts" / "statements.csv"
+    path.write_bytes(unicodedata.normalize("NFD", path.read_text(encoding="utf-8")).encode("utf-8"))
+
+
+def oversized(root: Path):
+    set_cell(root / "data" / "facts" / "figures.csv", "delegations", "translation", "x" * 5_000_000)
+
+
+def reports_is_a_file(root: Path):
+    (root / "reports").unlink()
+    (root / "reports").write_text("not a folder")
+
+
+def pdf_is_a_folder(root: Path):
+    out = root / "reports"
+    kept = files(out)
+    out.unlink()
+    out.mkdir()
+    for name, data in kept.items():
+        (out / name).write_bytes(data)
+    (out / "report.pdf").unlink()
+    (out / "report.pdf").mkdir()
+
+
+def foreign_link(root: Path):
+    (root / "reports").unlink()
+    os.symlink("/var/www", root / "reports")
+
+
+HANG = "import time\ntime.sleep(600)"
+
+CASES = [
+    # issue 12's table
+    Case("notebook not valid JSON", broken_file("02-broken.ipynb", '{"cells": ['),
+         ["notebooks/02-broken.ipynb: not a notebook: not valid JSON (line 1, column 12", "git checkout"]),
+    Case("cell kills its kernel", notebook("02-dies.ipynb", "x = 1", "import os\nos._exit(1)"),
+         ["notebooks/02-dies.ipynb, cell 3 (id {2}): the kernel died while running this cell"], kernels=True),
+    Case("cell hangs", notebook("02-hangs.ipynb", HANG),
+         ["notebooks/02-hangs.ipynb, cell 2 (id {1}) was still running after the 3 s cell time limit",
+          "--timeout"], kernels=True, env={"TASHKENT_CELL_TIMEOUT": "3"}),
+    Case("reports is a file", reports_is_a_file,
+         ["reports is a file, where the reports' folder should be", "mv reports reports.old",
+          "Nothing was written: reports is as it was."]),
+    Case("report.pdf is a folder", pdf_is_a_folder,
+         ["reports/report.pdf is a folder, where the build writes a file"]),
+    Case("CSV separated by semicolons", separator,
+         ["data/facts/figures.csv, line 1 (header): the columns are separated by semicolons, not commas"]),
+    Case("quote in decomposed Unicode", decomposed,
+         ["data/facts/statements.csv, line 2 (data row 1), field 'quote'", "not in Unicode NFC form"]),
+    Case("5 MB cell", oversized,
+         ["data/facts/figures.csv, line 11 (data row 10), field 'translation': the cell holds 5,000,000"]),
+    # added
+    Case("JSON that is not a notebook", broken_file("02-list.ipynb", "[]"),
+         ["notebooks/02-list.ipynb: not a notebook: valid JSON, but without 'nbformat' and 'cells'"]),
+    Case("cell raises", notebook("02-raises.ipynb", 'raise RuntimeError("failed on purpose")'),
+         ["notebooks/02-raises.ipynb, cell 2 (id {1}) failed: RuntimeError: failed on purpose", "make lab"],
+         kernels=True),
+    Case("reports is someone else's link", foreign_link,
+         ["reports is a link to /var/www, which no build made", "Nothing was written"]),
+    Case("cell time limit given wrong", lambda root: ["--timeout", "ten"],
+         ["--timeout is 'ten', not a positive whole number of seconds"]),
+]
+FAST = {"notebook not valid JSON", "report.pdf is a folder", "cell raises"}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(case, id=case.name, marks=() if case.name in FAST else slow) for case in CASES])
+def test_each_fault_stops_with_one_message_and_leaves_everything(project, case):
+    args = case.damage(project) or []
+    before = snapshot(project / "reports"), digest(project / "data")  # as the user left them
+    ids = []
+    for path in sorted((project / "notebooks").glob("02-*.ipynb")):
+        try:
+            ids = [cell.id for cell in nbformat.read(path, as_version=4).cells]
+        except Exception:
+            pass
+    run = finish(start(project, *args, env=case.env))
+    expected = [e.format(*ids) for e in case.expected]
+    assert_stopped(run, case.status, expected)
+    assert (snapshot(project / "reports"), digest(project / "data")) == before
+    assert ("  executing " in run.out) == case.kernels  # cheap checks come before any kernel
+    assert "executed notebooks/02" not in run.out and "rendering" not in run.out
+    assert kernel_leftovers(run.pid) == []
+
+
+def assert_stopped(run: Run, status: int, expected: list[str]) -> None:
+    err = run.err.strip()
+    assert run.status == status, run.out + run.err
+    assert err.startswith("Build stopped") and err.count("Build stopped") == 1, err
+    assert "Traceback" not in run.err and len(err.splitlines()) <= 5, err
+    for words in expected:
+        assert words in err, err
+
+
+def test_debug_adds_the_traceback(project):
+    broken_file("02-broken.ipynb", "{")(project)
+    run = finish(start(project, "--debug"))
+    assert run.status == 1
+    assert "Traceback" in run.err and run.err.rstrip().splitlines()[-3].startswith("Build stopped")
+
+
+def unprivileged(root: Path) -> list[str]:
+    """Run as a user who owns the project but is not root (root may write anywhere)."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.fail("running as root without setpriv (util-linux): cannot test as another user")
+    for path in [root, *root.rglob("*")]:
+        os.lchown(path, 65534, 65534)
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.fixture
+def shared_project(good):
+    """A copy of the good project in a folder other users can reach (pytest's is private)."""
+    base = Path(tempfile.mkdtemp(prefix="tashkent-faults-"))
+    base.chmod(0o755)
+    root = base / "project"
+    shutil.copytree(good, root, symlinks=True)
+    yield root
+    shutil.rmtree(base)
+
+
+@slow
+@pytest.mark.parametrize("what", ["reports/", "the project folder"])
+def test_a_folder_the_user_cannot_write_is_named_before_any_work(shared_project, what):
+    root = shared_project
+    pdf_is_a_folder(root)  # a plain reports/ folder, as builds before the switch left it
+    shutil.rmtree(root / "reports" / "report.pdf")
+    (root / "reports" / "report.pdf").write_bytes(b"last good pdf")
+    prefix = unprivileged(root)
+    locked = root / "reports" if what == "reports/" else root
+    locked.chmod(0o555)
+    before = snapshot(root / "reports"), digest(root / "data")
+    try:
+        run = finish(start(root, prefix=prefix))
+    finally:
+        locked.chmod(0o755)
+    expected = ["reports/ is not writable", "chmod u+w reports"] if what == "reports/" else [
+        "cannot write in the project folder", "writable for you"]
+    assert_stopped(run, 1, expected)
+    assert (snapshot(root / "reports"), digest(root / "data")) == before
+    assert "checking data" not in run.out
+
+
+def run_until_cell_started(project: Path, signum: int) -> tuple[Run, list[str]]:
+    """Start a build whose chapter hangs, signal it once the cell runs, return the result."""
+    mark = project / "cell-started"
+    ids = write_notebook(project / "notebooks" / "02-waits.ipynb",
+                         f"open({str(mark)!r}, 'w').close()\n{HANG}")
+    process = start(project)
+    wait_for(lambda: mark.exists() or process.poll() is not None, "the cell to start")
+    os.kill(process.pid, signum)
+    return finish(process), ids
+
+
+@slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_build_shuts_its_kernels_and_changes_nothing(project, signum):
+    before = snapshot(project / "reports"), digest(project / "data")
+    run, _ = run_until_cell_started(project, signum)
+    name = signal.Signals(signum).name
+    assert_stopped(run, 128 + signum, [f"Build stopped by {name} while executing the notebooks",
+                                       "every kernel was shut down", "reports/ is unchanged"])
+    assert (snapshot(project / "reports"), digest(project / "data")) == before
+    assert kernel_leftovers(run.pid) == []
+
+
+@slow
+def test_a_build_killed_outright_leaves_no_kernel_and_its_folder_is_swept(project):
+    mark = project / "cell-started"
+    write_notebook(project / "notebooks" / "02-waits.ipynb", f"open({str(mark)!r}, 'w').close()\n{HANG}")
+    before = snapshot(project / "reports"), digest(project / "data")
+    process = start(project)
+    wait_for(lambda: mark.exists() or process.poll() is not None, "the cell to start")
+    assert kernel_leftovers(process.pid)
+    process.kill()
+    process.communicate()
+    # The kernel polls its parent every second and exits once it has gone.
+    wait_for(lambda: not [f for f in kernel_leftovers(process.pid) if f.startswith("process")],
+             "the orphaned kernel to exit", seconds=30)
+    sweep()
+    assert kernel_leftovers(process.pid) == []
+    assert (snapshot(project / "reports"), digest(project / "data")) == before
+
+
+DRIVER = textwrap.dedent("""
+    # A build with the notebooks' execution and rendering stubbed out; SIGTERM at one step.
+    import os, signal, sys
+    import nbformat
+    from tashkent_report import build, publish
+
+    stop_at = sys.argv[1]
+    def checkpoint(label):
+        if label == stop_at:
+            os.kill(os.getpid(), signal.SIGTERM)
+    publish._checkpoint = checkpoint
+    build.execute_all = lambda paths, timeout: [(p, nbformat.read(p, as_version=4)) for p in paths]
+    build.to_html = lambda nb, meta, analyst=False: "<html>new</html>"
+    build.to_pdf = lambda html: b"%PDF new"
+    sys.exit(build.main(sys.argv[2:]))
+""")
+
+
+@slow
+@pytest.mark.parametrize("step", ["write report.pdf", "switch"])
+def test_sigterm_while_the_outputs_move_into_place(project, step):
+    before = snapshot(project / "reports")
+    old = files(project / "reports")
+    command, env = build_command(project)
+    result = subprocess.run([sys.executable, "-c", DRIVER, step, *command[3:], "--force"], env=env,
+                            cwd=project, capture_output=True, text=True, timeout=300)
+    run = Run(result.returncode, result.stdout, result.stderr, 0)
+    if step == "switch":  # held back until the switch was done: the new build, whole
+        assert_stopped(run, 143, ["just after the new report was switched in",
+                                  "reports/ holds the complete new build"])
+        new = files(project / "reports")
+        assert new["report.pdf"] == b"%PDF new" and new["report.html"] == b"<html>new</html>"
+        assert new != old and new.keys() == old.keys()
+    else:
+        assert_stopped(run, 143, ["Build stopped by SIGTERM while switching reports/ to the new build",
+                                  "reports/ is unchanged"])
+        assert snapshot(project / "reports") == before
+
+
+@slow
+def test_two_clones_in_differently_named_folders_build_identical_reports(tmp_path):
+    reports = []
+    for name in ("clone", "a second clone, é"):
+        root = copy_project(tmp_path / name)
+        for file in ("requirements.txt", "pyproject.toml"):
+            shutil.copy2(ROOT / file, root / file)
+        run = finish(start(root))
+        assert run.status == 0, run.out + run.err
+        reports.append(files(root / "reports"))
+    assert reports[0].keys() == set(NAMES)
+    assert reports[0] == reports[1]
