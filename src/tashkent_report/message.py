@@ -89,7 +89,8 @@ def points_table(points: pd.DataFrame, coverage: pd.DataFrame, sources: pd.DataF
         here = coverage[coverage["point"] == point.id]
         carried = [f"{name[v]}{' (part)' if c == 'part' else ''}"
                    for v, c in zip(here["version"], here["coverage"], strict=True) if c in CARRIED]
-        excerpt = "" if pd.isna(point.excerpt) else f"“{point.excerpt}” ({name[point.excerpt_source]})"
+        gloss = "" if pd.isna(point.excerpt_en) else f", ‘{point.excerpt_en}’"
+        excerpt = "" if pd.isna(point.excerpt) else f"“{point.excerpt}” ({name[point.excerpt_source]}{gloss})"
         rows.append({"point": point.order, "in our words": point.point_en,
                      "carried by": "; ".join(carried), "in their words": excerpt})
     return pd.DataFrame(rows).set_index("point")

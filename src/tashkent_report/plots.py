@@ -89,7 +89,7 @@ def participation_chart(table: pd.DataFrame) -> Figure:
                 bars[i].set_edgecolor("white")
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels(
-            [f"{en}\n" + textwrap.fill(f"« {fr} »", 34)
+            [textwrap.fill(en, 34) + "\n" + textwrap.fill(f"« {fr} »", 34)
              for en, fr in zip(rows["label_en"], rows["term_fr"], strict=True)],
             fontsize=8.5,
         )
@@ -106,7 +106,7 @@ def participation_chart(table: pd.DataFrame) -> Figure:
                     "organisations represent; not an additional group", transform=ax.transAxes,
                     ha="right", va="bottom", fontsize=8, color="#555555")
         source_note(fig, SOURCE_UZA)
-        fig.subplots_adjust(left=0.34, right=0.97, top=0.9, bottom=0.16)
+        fig.subplots_adjust(left=0.36, right=0.97, top=0.9, bottom=0.16)
     return fig
 
 
@@ -145,7 +145,7 @@ def consistency_chart(parts: pd.DataFrame, total: int, total_label: str) -> Figu
         ax.set_ylim(-0.45, 2.45)
         ax.legend(loc="upper left", ncol=2, fontsize=7.5, frameon=False)
         ax.set_xlabel("Count")
-        ax.set_title("Entities listed and delegations stated: the article does not relate them", pad=8)
+        ax.set_title("Entities listed and delegations stated", pad=8)
         source_note(fig, SOURCE_UZA)
         fig.subplots_adjust(left=0.24, right=0.97, top=0.88, bottom=0.2)
     return fig
@@ -162,7 +162,13 @@ def state_pool_chart(pool: pd.DataFrame, stated: int, source: str) -> Figure:
                       colours, 0.55)
         ax.barh(0, stated, color=PALETTE["grey"], height=0.55)
         ax.text(stated + 0.3, 0, f"{stated} states (article)", va="center", fontsize=9)
-        ax.text(left + 0.3, 1, f"{left} distinct states (context)", va="center", fontsize=9)
+        loose = int(tiers.loc[tiers["tier"].str.contains("associate"), "new to the pool"].sum())
+        if loose:  # the CIS associate member: covered only on a loose reading of "pays membres"
+            ax.barh(1, loose, left=left - loose, color="white", height=0.55, hatch="///",
+                    edgecolor=PALETTE["orange"])
+        strict = f"{left - loose} distinct states"
+        label = strict + (f"\n({left} with the CIS associate member)" if loose else "")
+        ax.text(left + 0.3, 1, label, va="center", fontsize=8.5)
         ax.set_yticks([0, 1])
         ax.set_yticklabels(["States present,\nper UzA", "States the wording\ncould cover"])
         ax.set_xlim(0, left * 1.4)
@@ -285,7 +291,7 @@ COVERAGE_STYLE = {"full": (PALETTE["blue"], "white", "full"),
                   "absent": ("#e6e6e6", "#555555", "–"),
                   "unreadable": ("white", "#999999", "?")}
 COVERAGE_LEGEND = {"full": "carries the point in full", "part": "in part",
-                   "absent": "does not carry it", "unreadable": "copy read breaks off before it"}
+                   "absent": "does not carry it", "unreadable": "not in the part of the page read"}
 
 
 def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: list[str],

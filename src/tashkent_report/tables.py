@@ -173,7 +173,15 @@ def claims(facts: Facts, ids: list[str]) -> pd.DataFrame:
         "sources": [cited(s) for s in table["sources"]],
         "status": ["our inference from the sources" if i else "stated by the sources"
                    for i in table["inferred"]],
-    }, index=table.index)
+    }).reset_index(drop=True)
+
+
+def cited(frame: pd.DataFrame, sources: pd.DataFrame, column: str = "sources") -> pd.DataFrame:
+    """The frame with a column of source ids shown as the short citations readers see."""
+    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    shown = frame.copy()
+    shown[column] = ["; ".join(name[i] for i in str(ids).split(";")) for ids in frame[column]]
+    return shown
 
 
 def states_in_both(membership: pd.DataFrame) -> pd.DataFrame:
