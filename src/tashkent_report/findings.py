@@ -16,7 +16,7 @@ TEMPLATE = """
    {{ m.fr_full }} in full and {{ m.fr_part }} in part, one of them (on the joint exercise)
    without attributing it to the president ([§2.2](#sec-2.2)).
 2. **The unattributed sentence on the exercise is the president's** (judgement, high
-   confidence). The article leaves it unattributed; two outside versions quote it in his first
+   confidence). The article leaves it unattributed; outside versions quote it in his first
    person, expecting the exercise "tomorrow" ([§2.4](#sec-2.4)).
 3. **The French drops the message's one pointed clause** (judgement, low confidence): on the lack
    of mutual trust between leading states. Most of what else it drops (online radicalisation,
