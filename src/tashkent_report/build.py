@@ -111,7 +111,7 @@ def report_meta(article: dict, inputs: str) -> dict:
         "one French article by UzA, the national news agency of Uzbekistan",
         "source": f"{source['title']}: {source['path']}",
         "date_note": "The article gives no date. The conferences were held on 4-5 September 2024 "
-        "(context, not from the article: RATS SCO concept note, ecrats.org; EAG, eurasiangroup.org).",
+        "(context, not from the article: EAG, 9 September 2024; Gazeta.uz, 5 September 2024; §3.1).",
         "version": f"{__version__}, inputs {inputs[:12]}",
         "author": "tashkent-report project",
         "subject": "Participation figures and the themes of President Mirziyoyev's message at the "
