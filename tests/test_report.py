@@ -195,3 +195,82 @@ def test_pdf_does_not_depend_on_the_clock(monkeypatch):
     early = build.to_pdf(html)
     monkeypatch.setattr(clock.time, "time", lambda: 1_900_000_000.0)
     assert build.to_pdf(html) == early
+
+
+def _structure(reader):
+    """Every structure element of a tagged PDF, depth first."""
+    found, stack, seen = [], [reader.trailer["/Root"]["/StructTreeRoot"]], set()
+    while stack:
+        node = stack.pop().get_object()
+        if not hasattr(node, "get") or id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.append(node)
+        kids = node.get("/K")
+        if kids is not None:
+            stack.extend(kids if isinstance(kids, list) else [kids])
+    return found
+
+
+def test_pdf_is_tagged_with_languages_and_alt_texts(built):
+    """PDF/UA-1: a structure tree, English as the document language, French passages marked
+    French, and every figure with the same alternative text as in the HTML."""
+    import json
+
+    from pypdf import PdfReader
+
+    from tashkent_report.config import FIGURES
+
+    out, _ = built
+    reader = PdfReader(out / "report.pdf")
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en" and root["/MarkInfo"]["/Marked"]
+    elements = _structure(reader)
+    french = [e for e in elements if e.get("/Lang") == "fr"]
+    assert len(french) >= 20  # quotations in the prose, French table columns, Appendix A
+    alts = {str(e["/Alt"]) for e in elements if e.get("/S") == "/Figure"}
+    expected = {json.loads(p.read_text(encoding="utf-8"))["alt"] for p in FIGURES.glob("*.json")}
+    assert alts == expected
+    metadata = reader.xmp_metadata
+    assert metadata is not None
+    assert b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+
+
+def test_french_quotations_are_marked_in_the_html(built):
+    out, _ = built
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<span lang="fr">« a été lu »</span>' in html
+    assert '<td lang="fr">' in html  # French table columns and the source text
+
+
+def test_every_number_link_lands_on_a_highlighted_quote(built):
+    from bs4 import BeautifulSoup
+
+    out, _ = built
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    from tashkent_report.dataset import load_facts
+
+    figures = load_facts().figures
+    values = {f"#q-{i}": str(v) for i, v in zip(figures["id"], figures["value"], strict=True)}
+    links = soup.select('a.num[href^="#q-"]')
+    assert len(links) >= 20
+    for link in links:
+        target = soup.find(id=link["href"][1:])
+        assert target is not None and target.name == "mark", link  # highlighted in Appendix A
+        assert link.get_text() == values[link["href"]], link  # the number is that figure's
+    heading = next(h for h in soup.find_all("h1") if h.get_text(strip=True).startswith("Key findings"))
+    findings = heading.find_next("ol")
+    assert findings.select('a.num[href="#q-delegations"]')
+
+
+def test_pdf_links_from_numbers_to_their_quotes(built):
+    from pypdf import PdfReader
+
+    out, _ = built
+    reader = PdfReader(out / "report.pdf")
+    names = set(reader.named_destinations)
+    assert {"q-delegations", "q-states", "q-representatives"} <= names
+    internal = [a.get_object() for page in reader.pages for a in page.get("/Annots", []) or []
+                if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()]
+    targets = {str(a["/Dest"]) for a in internal}
+    assert "q-delegations" in targets

@@ -191,30 +191,10 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     return finished
 
 
-# fontTools stamps each embedded font subset with the time of the build unless
-# SOURCE_DATE_EPOCH is set, so two builds a second apart gave different PDFs. The project's
-# own fixed time (the conference's first day, 2024-09-04 UTC) keeps the PDF byte-identical.
-SOURCE_DATE_EPOCH = "1725408000"
-
-
-@contextmanager
-def fixed_time():
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
 def to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from .pdf import write_pdf
 
-    with fixed_time():
-        return HTML(string=html, base_url=str(ROOT)).write_pdf()
+    return write_pdf(html, base_url=str(ROOT))
 
 
 def up_to_date(out: Path, inputs: str) -> bool:
