@@ -95,12 +95,24 @@ def test_every_theme_is_found_and_only_one_rests_on_inference(facts):
     ]
 
 
-def test_kwic_shows_the_matched_words_in_their_sentence(facts):
-    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
-    table = themes.kwic(coded, facts.text)
-    for row, match in zip(table.itertuples(), coded.itertuples(), strict=True):
-        assert row.key == facts.text[match.start:match.end]
-        assert facts.text[match.start - len(row.left.lstrip("…")):match.start] == row.left.lstrip("…")
+KWIC_TEXT = "Titre.\nNous voulons la paix et la coopération entre voisins.\nFin."
+
+
+@pytest.mark.parametrize(
+    "words, start, end, width, left, right",
+    [
+        ("Nous", 7, 11, 10, "", " voulons l…"),  # the paragraph starts here: nothing of "Titre."
+        ("coopération", 34, 45, 10, "…aix et la ", " entre voi…"),
+        ("voisins", 52, 59, 10, "…ion entre ", "."),  # the paragraph ends here: nothing of "Fin."
+        ("paix", 23, 27, 16, "Nous voulons la ", " et la coopérati…"),  # left reaches the edge: no "…"
+        ("coopération", 34, 45, 15, "… la paix et la ", " entre voisins."),  # right reaches the edge
+    ],
+)
+def test_kwic_shows_the_paragraph_around_the_match_and_marks_cuts(words, start, end, width, left, right):
+    coded = pd.DataFrame({"statement": ["s1"], "theme": ["t"], "cue": [words.lower()], "words": [words],
+                          "start": [start], "end": [end]})
+    row = themes.kwic(coded, KWIC_TEXT, width=width).iloc[0]
+    assert (row["left"], row["key"], row["right"]) == (left, words, right)
 
 
 def test_word_use_counts_what_the_discussion_cites(facts):
