@@ -1,5 +1,9 @@
 """Participation tables, the parts-against-total audit and the charts drawn from them."""
 
+import json
+import os
+import struct
+
 import pandas as pd
 import pytest
 
@@ -107,12 +111,35 @@ def test_context_pool_from_membership(facts):
 
 def test_figures_are_byte_identical_and_match_the_committed_ones(facts, tmp_path):
     table = participation.participation_table(facts)
-    first = plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path)
+    plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path)
     svg, png = (tmp_path / "p.svg").read_bytes(), (tmp_path / "p.png").read_bytes()
     plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path / "again")
     assert (tmp_path / "again" / "p.svg").read_bytes() == svg
     assert (tmp_path / "again" / "p.png").read_bytes() == png
-    assert first.png == png
-    assert b"<dc:date>" not in svg
+    assert b"<dc:date>" not in svg and b"Software" not in png
     assert (FIGURES / "participation-by-type.svg").read_bytes() == svg
     assert (FIGURES / "participation-by-type.png").read_bytes() == png
+
+
+def test_saved_figure_carries_its_caption_and_alt_text_and_identical_files_are_left_alone(tmp_path):
+    table = synthetic({"a": 3, "b": 7})
+    table["count"] = ["3 bodies", "7 bodies"]
+    shown = plots.save_figure(plots.participation_chart(table), "p", "A caption.", "Alt text.", tmp_path)
+    png = (tmp_path / "p.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1200, 675)  # 8 x 4.5 inches at 150 dpi
+    assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
+    assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8")) == {
+        "name": "p", "caption": "A caption.", "alt": "Alt text."
+    }
+    data, metadata = shown._repr_mimebundle_()
+    assert data["text/plain"] == "Figure (p): A caption."
+    assert metadata["image/png"]["alt"] == "Alt text."
+
+    files = [tmp_path / f"p.{ext}" for ext in ("svg", "png", "json")]
+    long_ago = 10**18  # ns: 2001
+    for path in files:
+        os.utime(path, ns=(long_ago, long_ago))
+    plots.save_figure(plots.participation_chart(table), "p", "Another caption.", "Alt text.", tmp_path)
+    assert [path.stat().st_mtime_ns == long_ago for path in files] == [True, True, False]
+    assert json.loads(files[2].read_text(encoding="utf-8"))["caption"] == "Another caption."
