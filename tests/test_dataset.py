@@ -162,12 +162,3 @@ def test_file_not_in_utf8_stops_at_the_line_and_field(data_copy):
     path = data_copy.path("facts/organisations.csv")
     path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
     expect(data_copy, "facts/organisations.csv", 2, "name_fr", "not UTF-8")
-
-
-def test_cached_facts_never_hide_a_change(data_copy):
-    first = load_facts(data_copy.datapackage)  # checked in full, then cached
-    assert list((data_copy.root.parent / ".cache").glob("facts-*.pickle"))
-    again = load_facts(data_copy.datapackage)  # from the cache
-    assert again.figures.equals(first.figures)
-    data_copy.set_cell("facts/figures.csv", 6, "value", "neuf")
-    expect(data_copy, "facts/figures.csv", 6, "value", "type error")
