@@ -58,13 +58,15 @@ def test_cues_match_lemmas_and_skip_stop_words(model):
         model,
     )
     coded = themes.code_statements(table, statements, CODEBOOK, text)
-    assert list(zip(coded["statement"], coded["theme"], coded["words"], strict=True)) == [
-        ("s1", "cooperation", "coopération"),
-        ("s1", "cooperation", "volonté partagée"),
-        ("s2", "capacity", "renforcement des capacités"),
-        ("s2", "threats", "menaces"),
-        ("s2", "threats", "terrorisme"),
+    columns = ["statement", "attribution", "theme", "cue", "words"]
+    assert [tuple(row) for row in coded[columns].itertuples(index=False)] == [
+        ("s1", "explicit", "cooperation", "coopération", "coopération"),
+        ("s1", "explicit", "cooperation", "volonté partager", "volonté partagée"),
+        ("s2", "inferred", "capacity", "renforcement capacité", "renforcement des capacités"),
+        ("s2", "inferred", "threats", "menace", "menaces"),
+        ("s2", "inferred", "threats", "terrorisme", "terrorisme"),
     ]
+    assert text[coded["start"].iloc[2]:coded["end"].iloc[2]] == "renforcement des capacités"
     summary = themes.attribution_summary(coded, statements, CODEBOOK).set_index("theme")
     assert summary.loc["cooperation", "standing"] == "explicit only"
     assert summary.loc["capacity", "standing"] == "rests only on the inferred statement"
@@ -155,6 +157,115 @@ def test_kwic_shows_the_paragraph_around_the_match_and_marks_cuts(words, start, 
                           "start": [start], "end": [end]})
     row = themes.kwic(coded, KWIC_TEXT, width=width).iloc[0]
     assert (row["left"], row["key"], row["right"]) == (left, words, right)
+
+
+# Paragraphs on both sides, the last without a final newline, a first line that is empty.
+KWIC_PARAGRAPHS = "un\ndeux\ntrois clé quatre\ncinq\nsix clé sept"
+
+
+@pytest.mark.parametrize(
+    "text, start, end, left, right",
+    [
+        (KWIC_PARAGRAPHS, 14, 17, "trois ", " quatre"),
+        (KWIC_PARAGRAPHS, 34, 37, "six ", " sept"),
+        ("\nclé", 1, 4, "", ""),
+    ],
+)
+def test_kwic_never_crosses_a_paragraph_break(text, start, end, left, right):
+    coded = pd.DataFrame({"statement": ["s9"], "theme": ["t"], "cue": ["clé"], "words": ["clé"],
+                          "start": [start], "end": [end]})
+    row = themes.kwic(coded, text, width=20).iloc[0]
+    assert dict(row) == {"theme": "t", "statement": "s9", "left": left, "key": "clé", "right": right}
+
+
+SYNTHETIC_STATEMENTS = pd.DataFrame(
+    {"id": ["s1", "s2", "s3"], "order": [1, 2, 3], "attribution": ["explicit", "inferred", "explicit"]}
+)
+SYNTHETIC_CODED = pd.DataFrame(
+    {
+        "statement": ["s1", "s1", "s1", "s2", "s2"],
+        "theme": ["cooperation", "cooperation", "cooperation", "threats", "threats"],
+        "words": ["coopération", "volonté partagée", "coopération", "menaces", "terrorisme"],
+    }
+)
+
+
+def test_matrix_lists_each_word_once_per_cell():
+    matrix = themes.coding_matrix(SYNTHETIC_CODED, SYNTHETIC_STATEMENTS, CODEBOOK)
+    assert matrix.index.name == "statement"
+    assert matrix.to_dict(orient="index") == {
+        "s1": {"cooperation": "coopération, volonté partagée", "capacity": "", "threats": ""},
+        "s2": {"cooperation": "", "capacity": "", "threats": "menaces, terrorisme"},
+        "s3": {"cooperation": "", "capacity": "", "threats": ""},
+    }
+
+
+def test_matrix_alt_text_reads_the_grid_aloud():
+    matrix = themes.coding_matrix(SYNTHETIC_CODED, SYNTHETIC_STATEMENTS, CODEBOOK)
+    assert themes.matrix_alt(matrix, SYNTHETIC_STATEMENTS, CODEBOOK) == (
+        "Grid of statements against themes. "
+        "Statement 1 (explicit): Cooperation (coopération, volonté partagée). "
+        "Statement 2 (inferred): Threats (menaces, terrorisme). "
+        "Statement 3 (explicit): no theme."
+    )
+
+
+def test_attribution_standing_of_each_theme_in_the_article(facts):
+    """Expected from the hand coding (tests/gold/coding.csv): which statements carry each theme."""
+    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
+    summary = themes.attribution_summary(coded, facts.statements, facts.codebook)
+    assert [tuple(row) for row in summary.itertuples(index=False)] == [
+        ("cooperation", "Cooperation", 3, 2, "holds without the inferred statement"),
+        ("regional_institutions", "Regional institutions (SCO, CIS)", 1, 1, "explicit only"),
+        ("regional_stability", "Peace, security and stability in the region", 1, 1, "explicit only"),
+        ("exercises_capacity", "Joint exercises and operational capacity", 1, 0,
+         "rests only on the inferred statement"),
+        ("threats", "Threats: terrorism and extremism", 2, 1, "holds without the inferred statement"),
+        ("global_environment", "A deteriorating global security environment", 1, 1, "explicit only"),
+    ]
+    assert list(summary.columns) == ["theme", "label", "statements (all)", "statements (explicit only)",
+                                     "standing"]
+
+
+def test_quote_block_states_how_the_statement_is_attributed(facts):
+    explicit = themes.quote_block(facts.statements, "s1_joint_commitment", facts.text)
+    assert explicit.startswith("> « l’organisation de ce forum international important")
+    assert explicit.endswith(
+        "Statement 1, paragraph 4; attributed to the president by the text "
+        "(« Comme le souligne le chef de l’État ouzbek dans son message »)."
+    )
+    inferred = themes.quote_block(facts.statements, "s2_joint_exercises", facts.text)
+    assert '> *The joint anti-terrorist exercises "East-Antiterror 2024" will serve' in inferred
+    assert inferred.endswith(
+        "Statement 2, paragraph 5; attributed to the president by context only (inferred)."
+    )
+
+
+def token(quote, lemma, pos, statement, punct=False):
+    return {"token": 0, "quote": quote, "lemma": lemma, "pos": pos, "is_punct": punct, "statement": statement}
+
+
+def test_word_use_counts_content_words_keeps_acronyms_and_drops_elisions():
+    annotations = pd.DataFrame([
+        token("Coopération", "coopération", "NOUN", "s1"), token("coopération", "coopération", "NOUN", None),
+        token("OCS", "oc", "PROPN", "s1"), token("OCS", "oc", "PROPN", None),
+        token("UE", "ue", "PROPN", None), token("A", "A", "PROPN", "s1"),
+        token("Paix", "Paix", "NOUN", "s1"), token("vaste", "vaste", "ADJ", "s1"),
+        token("l’", "l’", "NOUN", "s1"), token("l'", "l'", "NOUN", None), token("de", "de", "ADP", "s1"),
+        token(",", ",", "NOUN", "s1", punct=True),
+    ])
+    counts = themes.word_use(annotations)
+    assert list(counts.columns) == ["message", "rest of article"]
+    rows = [(lemma, *row) for lemma, row in zip(counts.index, counts.itertuples(index=False), strict=True)]
+    assert rows == [
+        ("OCS", 1, 1), ("coopération", 1, 1), ("a", 1, 0), ("paix", 1, 0), ("vaste", 1, 0), ("UE", 0, 1),
+    ]
+    only_message = themes.word_use(annotations[annotations["statement"].notna()])
+    assert list(only_message["rest of article"]) == [0, 0, 0, 0, 0]
+    assert themes.word_use_alt(counts, top=2) == (
+        "Paired horizontal bars for the 2 content lemmas most used in the message, occurrences in the "
+        "message and in the rest of the article: OCS 1 and 1; coopération 1 and 1."
+    )
 
 
 def test_word_use_counts_what_the_discussion_cites(facts):
