@@ -9,7 +9,7 @@ import pytest
 
 from tashkent_report import participation, plots
 from tashkent_report.config import FIGURES
-from tashkent_report.dataset import load_facts
+from tashkent_report.dataset import Facts, load_facts
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +143,146 @@ def test_saved_figure_carries_its_caption_and_alt_text_and_identical_files_are_l
     plots.save_figure(plots.participation_chart(table), "p", "Another caption.", "Alt text.", tmp_path)
     assert [path.stat().st_mtime_ns == long_ago for path in files] == [True, True, False]
     assert json.loads(files[2].read_text(encoding="utf-8"))["caption"] == "Another caption."
+
+
+def test_counts_use_the_singular_for_one():
+    assert [participation.counted(1, u) for u in ("states", "bodies", "institutions", "organisations")] == [
+        "1 state", "1 body", "1 institution", "1 organisation"
+    ]
+    assert participation.counted(1, "delegations") == "1 delegations"  # no singular known: unchanged
+    assert participation.counted(2, "bodies") == "2 bodies"
+
+
+def test_participation_table_of_the_article(facts):
+    table = participation.participation_table(facts)
+    assert [tuple(r) for r in table[["org_type", "count", "level", "paragraph"]].itertuples(index=False)] == [
+        ("research_institutions", "22 institutions", "participant", 2),
+        ("states", "20 states", "participant", 2),
+        ("international_bodies", "10 bodies", "participant", 2),
+        ("cis_bodies", "9 bodies", "participant", 2),
+        ("international_organisations", "6 organisations", "represented", 2),
+        ("sco_bodies", "2 bodies", "participant", 2),
+    ]
+    assert list(table.index) == list(range(6))
+
+
+def test_participation_table_breaks_ties_by_type():
+    rows = synthetic({"b": 5, "a": 5, "c": 7})
+    rows["quote"], rows["start"] = "x", 0
+    facts = Facts(text="x", article={}, tables={"participation": rows})
+    assert list(participation.participation_table(facts)["org_type"]) == ["c", "a", "b"]
+
+
+def test_headline_figures_say_how_each_is_stated(facts):
+    shown = participation.headline_figures(facts)
+    assert shown.index.name == "figure"
+    assert [(i, *row) for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)] == [
+        ("representatives", 250, "representatives", "approximate ('quelque', some)",
+         "quelque 250 représentants d’organismes compétents", "some 250 representatives of competent bodies"),
+        ("delegations", 47, "delegations", "total ('au total')", "47 délégations au total",
+         "47 delegations in total"),
+    ]
+
+
+def test_derived_ratios_of_the_article(facts):
+    ratios = participation.derived_ratios(facts)
+    assert [tuple(r) for r in ratios.itertuples(index=False)] == [
+        ("representatives per delegation", "250 representatives", "47 delegations (stated total)", 5.3,
+         "derived, approximate"),
+        ("representatives per participating entity", "250 representatives",
+         "63 participating entities (sum of the listed groups)", 4.0, "derived, approximate"),
+        ("bodies per international organisation", "10 international bodies", "6 international organisations",
+         1.7, "derived"),
+    ]
+
+
+def test_consistency_audit_table_of_the_article(facts):
+    audit = participation.consistency_audit(facts)
+    assert audit.to_dict()["result"] == {
+        "Groups of participants listed": "5",
+        "Sum of their counts": "20 + 9 + 2 + 22 + 10 = 63",
+        "Stated total ('47 délégations au total')": "47",
+        "Difference (sum minus total)": "+16",
+        "Do the parts add up?": "no",
+    }
+    adding_up = participation.consistency_audit(with_total(facts, 63))
+    assert adding_up.loc["Do the parts add up?", "result"] == "yes"
+
+
+def with_total(facts, total: int) -> Facts:
+    """The article's facts with another stated total of delegations."""
+    tables = {name: table.copy() for name, table in facts.tables.items()}
+    tables["figures"].loc[tables["figures"]["id"] == "delegations", "value"] = total
+    return Facts(text=facts.text, article=facts.article, tables=tables, paths=facts.paths)
+
+
+def test_consistency_finding_in_words(facts):
+    assert participation.consistency_finding(facts) == (
+        "**Finding.** 20 + 9 + 2 + 22 + 10 = 63, but the article's stated total is 47 delegations: the "
+        "5 listed groups exceed the stated total by 16. The article does not say how a delegation was "
+        "counted, so the text alone cannot resolve the mismatch."
+    )
+    assert "the 5 listed groups fall short of the stated total by 7." in participation.consistency_finding(
+        with_total(facts, 70)
+    )
+    assert participation.consistency_finding(with_total(facts, 63)) == (
+        "**Finding.** 20 + 9 + 2 + 22 + 10 = 63, which is the article's stated total of 63 delegations: "
+        "the listed groups add up."
+    )
+
+
+def test_combinations_name_what_they_count_and_leave_out():
+    parts = synthetic({"a": 5, "b": 3, "c": 2, "d": 8}, represented=("d",))
+    combos = participation.reproducing_combinations(parts, 8)
+    assert list(combos.columns) == ["combination", "counts as delegations", "leaves out", "double count"]
+    assert [tuple(r) for r in combos.itertuples(index=False)] == [
+        ("8 d", "d", "a, b, c", True),
+        ("5 a + 3 b", "a, b", "c, d", False),
+    ]
+    everything = participation.reproducing_combinations(parts, 18)
+    assert list(everything["leaves out"]) == ["nothing"]
+
+
+def test_state_pool_names_new_states_and_sources():
+    membership = pd.DataFrame(
+        {
+            "state": ["B", "A", "A", "C"],
+            "organisation": ["sco", "sco", "cis", "cis"],
+            "status": ["member", "member", "member", "associate_member"],
+            "source": ["s2", "s1", "s3", "s3"],
+        }
+    )
+    pool = participation.state_pool(membership).set_index("tier")
+    assert pool.loc["SCO member states", "new states"] == "A, B"
+    assert pool.loc["SCO member states", "source"] == "s1; s2"
+    assert pool.loc["CIS member states", "new states"] == "none"
+    assert pool.loc["SCO observer states", "source"] == ""
+
+
+def test_pool_finding_and_alt_text_of_the_article(facts):
+    pool = participation.state_pool(facts.membership)
+    assert participation.pool_finding(pool, 20) == (
+        "The wording could cover 28 distinct states (27 without the CIS associate member), of which the "
+        "article says 20 were represented: at least 8 were not, and the article does not say which (an "
+        "inference from context, not a statement of the article)."
+    )
+    assert participation.pool_alt(pool, 20) == (
+        "Two horizontal bars: the article's 20 states, against a stacked bar of 28 distinct states that "
+        "the wording could cover (10 SCO member states, 2 SCO observer states, 14 SCO dialogue partners, "
+        "1 CIS member states, 1 CIS associate member)."
+    )
+
+
+def test_chart_alt_texts_of_the_article(facts):
+    table = participation.participation_table(facts)
+    assert participation.participation_alt(table) == (
+        "Horizontal bar chart, largest first: 22 institutions (Research and educational institutions); "
+        "20 states (States); 10 bodies (Bodies of international organisations); 9 bodies (CIS working "
+        "bodies); 6 organisations (International organisations represented), hatched: not an additional "
+        "group; 2 bodies (SCO working bodies)."
+    )
+    assert participation.consistency_alt(participation.participants(facts), 47) == (
+        "Two horizontal bars. The top bar stacks 20 States, 9 CIS working bodies, 2 SCO working bodies, "
+        "22 Research and educational institutions, 10 Bodies of international organisations, reaching 63. "
+        "The bottom bar is the stated total of 47 delegations. An arrow marks the gap of +16."
+    )
