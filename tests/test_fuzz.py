@@ -4,6 +4,7 @@ import csv
 import io
 import os
 import shutil
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -137,7 +138,13 @@ def test_the_changes_cover_every_number_of_the_article():
     assert set(zip(found["numeral"], found["start"], strict=True)) == {(n, s) for n, s, *_ in CHANGES}
 
 
-@pytest.mark.parametrize("numeral, start, new, file, line", CHANGES, ids=[f"{n}@{s}" for n, s, *_ in CHANGES])
+def ascii_id(numeral: str, start: int) -> str:
+    """'dixième', 76 -> 'dixieme@76': test ids that any shell and pytest's command line take as typed."""
+    return unicodedata.normalize("NFKD", numeral).encode("ascii", "ignore").decode() + f"@{start}"
+
+
+@pytest.mark.parametrize("numeral, start, new, file, line", CHANGES,
+                         ids=[ascii_id(n, s) for n, s, *_ in CHANGES])
 def test_changing_any_number_of_the_source_is_caught_at_its_quote(data_copy, numeral, start, new, file, line):
     """A number of a copy of the article changed, hash re-recorded: the quote holding it stops the load."""
     assert len(new) == len(numeral)

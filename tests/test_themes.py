@@ -151,6 +151,7 @@ KWIC_TEXT = "Titre.\nNous voulons la paix et la coopération entre voisins.\nFin
         ("paix", 23, 27, 16, "Nous voulons la ", " et la coopérati…"),  # left reaches the edge: no "…"
         ("coopération", 34, 45, 15, "… la paix et la ", " entre voisins."),  # right reaches the edge
     ],
+    ids=["paragraph-start", "cut-both-sides", "paragraph-end", "left-reaches-edge", "right-reaches-edge"],
 )
 def test_kwic_shows_the_paragraph_around_the_match_and_marks_cuts(words, start, end, width, left, right):
     coded = pd.DataFrame({"statement": ["s1"], "theme": ["t"], "cue": [words.lower()], "words": [words],
@@ -170,6 +171,7 @@ KWIC_PARAGRAPHS = "un\ndeux\ntrois clé quatre\ncinq\nsix clé sept"
         (KWIC_PARAGRAPHS, 34, 37, "six ", " sept"),
         ("\nclé", 1, 4, "", ""),
     ],
+    ids=["middle-paragraph", "last-paragraph", "after-an-empty-first-line"],
 )
 def test_kwic_never_crosses_a_paragraph_break(text, start, end, left, right):
     coded = pd.DataFrame({"statement": ["s9"], "theme": ["t"], "cue": ["clé"], "words": ["clé"],
