@@ -54,8 +54,9 @@ bench: $(STAMP)
 # Mutation testing ([tool.mutmut] in pyproject.toml says which modules and which tests): one
 # worker at low priority (MUTATE_CHILDREN to change), the facts cache off so that every mutant
 # is checked against freshly checked data. Resumes where it stopped; rm -rf mutants/ starts anew.
+# MUTANTS limits the run to mutant names (globs), e.g. MUTANTS='tashkent_report.numerals.*'.
 mutate: $(STAMP)
-	TASHKENT_REPORT_NO_CACHE=1 nice -n 10 $(BIN)/mutmut run --max-children $${MUTATE_CHILDREN:-1}
+	TASHKENT_REPORT_NO_CACHE=1 nice -n 10 $(BIN)/mutmut run --max-children $${MUTATE_CHILDREN:-1} $(MUTANTS)
 	$(BIN)/mutmut export-cicd-stats
 	$(BIN)/python bench/mutation_score.py
 
