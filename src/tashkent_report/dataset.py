@@ -349,6 +349,8 @@ def _cache_key(datapackage: Path, descriptor: dict, audit: bool) -> _CacheKey | 
         digest.update(json.dumps(seen, sort_keys=True, ensure_ascii=False).encode())
         inputs = []
         for resource in descriptor["resources"]:
+            if "path" not in resource:
+                continue  # inline data: in the descriptor, hashed above
             path = datapackage.parent / resource["path"]
             stamp = _stamp(path)  # before the bytes: a save after this changes the time
             data = path.read_bytes()
