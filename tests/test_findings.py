@@ -42,6 +42,7 @@ def test_findings_state_the_articles_figures(facts):
     assert "Some 250 representatives" in reps and "about 5.3 representatives per delegation" in reps
     assert "« quelque 250 représentants d’organismes compétents »" in reps
     assert "of a possible 28" in pool and "The article's 20 states" in pool
+    assert "a subset, unnamed, of the 28 states that SCO and CIS membership tiers hold" in pool
     assert "*coopération* and *sécurité*" in message
     assert "(3 and 3 times; 0 and 0 in the rest of the article)" in message
     assert "only « Joint exercises and operational capacity » rests" in message
@@ -49,9 +50,12 @@ def test_findings_state_the_articles_figures(facts):
     assert "(« l’accroissement des tensions géopolitiques et l’escalade des… »" in critical
 
 
-def test_each_finding_points_to_its_section(facts):
+def test_each_finding_ends_with_a_link_to_its_section(facts):
     sections = [re.findall(r"\]\(#(sec-[0-9.]+)\)", finding) for finding in key_findings(facts)]
     assert sections == [["sec-2.1"], ["sec-2.3"], ["sec-2.2"], ["sec-2.4"], ["sec-3.3"], ["sec-3.4"]]
+    for finding, (section,) in zip(key_findings(facts), sections, strict=True):
+        number = section.removeprefix("sec-")
+        assert re.search(rf"\[§{re.escape(number)}\]\(#{section}\)\)\.$", finding), finding
 
 
 def test_findings_follow_a_change_in_the_data(facts):
@@ -62,6 +66,17 @@ def test_findings_follow_a_change_in_the_data(facts):
     who, total, *_ = key_findings(with_figure(facts, "states", 21))
     assert who.startswith("**Who came.** The article lists 21 states, 9 CIS")
     assert "sum to 64" in total and "+17" in total
+
+
+def test_word_use_finding_follows_the_counts(facts):
+    changed = copied(facts)
+    annotations = changed.annotations
+    one = annotations.index[(annotations["lemma"] == "sécurité") & annotations["statement"].notna()][0]
+    changed.tables["annotations"] = annotations.drop(index=one)
+    message = key_findings(changed)[4]
+    # sécurité now 2 in the message; international (2 in the message, 3 elsewhere) comes first.
+    assert "*coopération* and *international*" in message
+    assert "(3 and 2 times; 0 and 3 in the rest of the article)" in message
 
 
 def test_findings_escape_markup_from_the_data(facts):

@@ -164,6 +164,9 @@ def test_participation_table_of_the_article(facts):
         ("sco_bodies", "2 bodies", "participant", 2),
     ]
     assert list(table.index) == list(range(6))
+    assert list(table.columns) == [
+        "org_type", "label_en", "term_fr", "value", "unit", "count", "level", "quote", "paragraph"
+    ]
 
 
 def test_participation_table_breaks_ties_by_type():
@@ -176,16 +179,21 @@ def test_participation_table_breaks_ties_by_type():
 def test_headline_figures_say_how_each_is_stated(facts):
     shown = participation.headline_figures(facts)
     assert shown.index.name == "figure"
+    assert list(shown.columns) == ["value", "unit", "as stated", "quote", "translation"]
     assert [(i, *row) for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)] == [
         ("representatives", 250, "representatives", "approximate ('quelque', some)",
          "quelque 250 représentants d’organismes compétents", "some 250 representatives of competent bodies"),
         ("delegations", 47, "delegations", "total ('au total')", "47 délégations au total",
          "47 delegations in total"),
     ]
+    exact = copied(facts)
+    exact.figures.loc[exact.figures["id"] == "representatives", "approximate"] = False
+    assert participation.headline_figures(exact).loc["representatives", "as stated"] == "exact"
 
 
 def test_derived_ratios_of_the_article(facts):
     ratios = participation.derived_ratios(facts)
+    assert list(ratios.columns) == ["ratio", "numerator", "denominator", "value", "status"]
     assert [tuple(r) for r in ratios.itertuples(index=False)] == [
         ("representatives per delegation", "250 representatives", "47 delegations (stated total)", 5.3,
          "derived, approximate"),
@@ -209,11 +217,16 @@ def test_consistency_audit_table_of_the_article(facts):
     assert adding_up.loc["Do the parts add up?", "result"] == "yes"
 
 
+def copied(facts) -> Facts:
+    tables = {name: table.copy() for name, table in facts.tables.items()}
+    return Facts(text=facts.text, article=facts.article, tables=tables, paths=facts.paths)
+
+
 def with_total(facts, total: int) -> Facts:
     """The article's facts with another stated total of delegations."""
-    tables = {name: table.copy() for name, table in facts.tables.items()}
-    tables["figures"].loc[tables["figures"]["id"] == "delegations", "value"] = total
-    return Facts(text=facts.text, article=facts.article, tables=tables, paths=facts.paths)
+    changed = copied(facts)
+    changed.figures.loc[changed.figures["id"] == "delegations", "value"] = total
+    return changed
 
 
 def test_consistency_finding_in_words(facts):
@@ -224,6 +237,9 @@ def test_consistency_finding_in_words(facts):
     )
     assert "the 5 listed groups fall short of the stated total by 7." in participation.consistency_finding(
         with_total(facts, 70)
+    )
+    assert "the 5 listed groups exceed the stated total by 1." in participation.consistency_finding(
+        with_total(facts, 62)
     )
     assert participation.consistency_finding(with_total(facts, 63)) == (
         "**Finding.** 20 + 9 + 2 + 22 + 10 = 63, which is the article's stated total of 63 delegations: "
@@ -241,6 +257,8 @@ def test_combinations_name_what_they_count_and_leave_out():
     ]
     everything = participation.reproducing_combinations(parts, 18)
     assert list(everything["leaves out"]) == ["nothing"]
+    none = participation.reproducing_combinations(parts, 100)
+    assert none.empty and list(none.columns) == list(combos.columns)
 
 
 def test_state_pool_names_new_states_and_sources():

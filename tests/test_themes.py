@@ -160,6 +160,18 @@ def test_kwic_shows_the_paragraph_around_the_match_and_marks_cuts(words, start, 
     assert (row["left"], row["key"], row["right"]) == (left, words, right)
 
 
+def test_kwic_of_the_article_at_the_default_width(facts):
+    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
+    table = themes.kwic(coded, facts.text)
+    row = table[(table["statement"] == "s2_joint_exercises") & (table["key"] == "menaces")].iloc[0]
+    # 45 characters of context, cut on the left; the paragraph ends on the right.
+    assert (row["theme"], row["left"], row["right"]) == (
+        "threats", "…de mission spéciale dans la lutte contre les ", " à la sécurité."
+    )
+    assert list(themes.kwic(coded.iloc[:0], facts.text).columns) == ["theme", "statement", "left", "key",
+                                                                     "right"]
+
+
 # Paragraphs on both sides, the last without a final newline, a first line that is empty.
 KWIC_PARAGRAPHS = "un\ndeux\ntrois clé quatre\ncinq\nsix clé sept"
 
@@ -185,9 +197,9 @@ SYNTHETIC_STATEMENTS = pd.DataFrame(
 )
 SYNTHETIC_CODED = pd.DataFrame(
     {
-        "statement": ["s1", "s1", "s1", "s2", "s2"],
-        "theme": ["cooperation", "cooperation", "cooperation", "threats", "threats"],
-        "words": ["coopération", "volonté partagée", "coopération", "menaces", "terrorisme"],
+        "statement": ["s1", "s1", "s1", "s1", "s2", "s2"],
+        "theme": ["cooperation", "cooperation", "cooperation", "capacity", "threats", "threats"],
+        "words": ["coopération", "volonté partagée", "coopération", "capacités", "menaces", "terrorisme"],
     }
 )
 
@@ -196,7 +208,7 @@ def test_matrix_lists_each_word_once_per_cell():
     matrix = themes.coding_matrix(SYNTHETIC_CODED, SYNTHETIC_STATEMENTS, CODEBOOK)
     assert matrix.index.name == "statement"
     assert matrix.to_dict(orient="index") == {
-        "s1": {"cooperation": "coopération, volonté partagée", "capacity": "", "threats": ""},
+        "s1": {"cooperation": "coopération, volonté partagée", "capacity": "capacités", "threats": ""},
         "s2": {"cooperation": "", "capacity": "", "threats": "menaces, terrorisme"},
         "s3": {"cooperation": "", "capacity": "", "threats": ""},
     }
@@ -206,7 +218,7 @@ def test_matrix_alt_text_reads_the_grid_aloud():
     matrix = themes.coding_matrix(SYNTHETIC_CODED, SYNTHETIC_STATEMENTS, CODEBOOK)
     assert themes.matrix_alt(matrix, SYNTHETIC_STATEMENTS, CODEBOOK) == (
         "Grid of statements against themes. "
-        "Statement 1 (explicit): Cooperation (coopération, volonté partagée). "
+        "Statement 1 (explicit): Cooperation (coopération, volonté partagée); Capacity (capacités). "
         "Statement 2 (inferred): Threats (menaces, terrorisme). "
         "Statement 3 (explicit): no theme."
     )
@@ -264,6 +276,9 @@ def test_word_use_counts_content_words_keeps_acronyms_and_drops_elisions():
     ]
     only_message = themes.word_use(annotations[annotations["statement"].notna()])
     assert list(only_message["rest of article"]) == [0, 0, 0, 0, 0]
+    only_rest = themes.word_use(annotations[annotations["statement"].isna()])
+    assert list(only_rest.columns) == ["message", "rest of article"]
+    assert list(only_rest["message"]) == [0, 0, 0]
     assert themes.word_use_alt(counts, top=2) == (
         "Paired horizontal bars for the 2 content lemmas most used in the message, occurrences in the "
         "message and in the rest of the article: OCS 1 and 1; coopération 1 and 1."
@@ -272,6 +287,9 @@ def test_word_use_counts_content_words_keeps_acronyms_and_drops_elisions():
 
 def test_word_use_counts_what_the_discussion_cites(facts):
     counts = themes.word_use(facts.annotations)
+    alt = themes.word_use_alt(counts)
+    assert alt.startswith("Paired horizontal bars for the 15 content lemmas most used in the message")
+    assert alt.count(" and ") == 15 + 1  # one per lemma, one in "in the message and in the rest"
     assert tuple(counts.loc["coopération"]) == (3, 0)
     assert tuple(counts.loc["sécurité"]) == (3, 0)
     assert list(counts.index[:2]) == ["coopération", "sécurité"]
