@@ -1,5 +1,6 @@
 """The checked-facts cache: used when nothing changed, never serving facts that the files no longer hold."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -164,3 +165,16 @@ def test_the_cache_can_be_turned_off(data_copy, monkeypatch, full_loads):
     load_facts(data_copy.datapackage)
     load_facts(data_copy.datapackage)
     assert len(full_loads) == 2 and entries(data_copy) == []
+
+
+def test_pruning_goes_by_last_use_not_by_name(data_copy, monkeypatch, full_loads):
+    monkeypatch.setattr(dataset, "_CACHE_ENTRIES", 2)
+    folder = data_copy.root.parent / ".cache"
+    folder.mkdir()
+    recent, old = folder / "facts-0000.pickle", folder / "facts-ffff.pickle"
+    for path, seconds in ((recent, 2_000_000_000), (old, 1_000_000_000)):
+        path.write_bytes(b"an entry of another caller")
+        os.utime(path, (seconds, seconds))
+    load_facts(data_copy.datapackage)  # a third entry: the least recently used goes
+    assert recent.exists() and not old.exists()
+    assert len(entries(data_copy)) == 2

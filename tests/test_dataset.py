@@ -162,3 +162,21 @@ def test_file_not_in_utf8_stops_at_the_line_and_field(data_copy):
     path = data_copy.path("facts/organisations.csv")
     path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
     expect(data_copy, "facts/organisations.csv", 2, "name_fr", "not UTF-8")
+
+
+def test_paragraphs_carry_their_offsets():
+    table = paragraphs("ab\ncde\n\nf")
+    assert [tuple(r) for r in table.itertuples(index=False)] == [
+        (1, 0, 2, "ab"), (2, 3, 6, "cde"), (3, 7, 7, ""), (4, 8, 9, "f")
+    ]
+    assert list(table.columns) == ["paragraph", "start", "end", "text"]
+
+
+def test_duplicated_column_stops_at_the_header(data_copy):
+    rows = data_copy.rows("facts/participation.csv")
+    i = rows[0].index("unit")
+    data_copy.write_rows("facts/participation.csv", [r[:i + 1] + [r[i]] + r[i + 1:] for r in rows])
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    assert caught.value.file.endswith("facts/participation.csv")
+    assert caught.value.line == 1 and "line 1 (header)" in str(caught.value)
