@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report test test-slow fuzz bench lint lab execute locate annotations clean clean-venv
+.PHONY: help venv report test test-slow fuzz bench mutate lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
@@ -17,6 +17,7 @@ help:
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make bench    time report and test builds against the naive nbconvert baseline"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
+	@echo "make mutate   mutation testing of the analysis modules (mutmut; slow, one core; not in make test)"
 	@echo "make execute  re-execute the notebooks in place (commit the result)"
 	@echo "make locate   fill in missing quote offsets in data/ tables"
 	@echo "make annotations  regenerate data/derived/annotations.csv with spaCy"
@@ -55,6 +56,15 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py
+
+# Mutation testing ([tool.mutmut] in pyproject.toml says which modules and which tests): one
+# worker at low priority (MUTATE_CHILDREN to change), the facts cache off so that every mutant
+# is checked against freshly checked data. Resumes where it stopped; rm -rf mutants/ starts anew.
+# MUTANTS limits the run to mutant names (globs), e.g. MUTANTS='tashkent_report.numerals.*'.
+mutate: $(STAMP)
+	TASHKENT_REPORT_NO_CACHE=1 nice -n 10 $(BIN)/mutmut run --max-children $${MUTATE_CHILDREN:-1} $(MUTANTS)
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python bench/mutation_score.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

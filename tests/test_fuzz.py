@@ -4,6 +4,7 @@ import csv
 import io
 import os
 import shutil
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -113,24 +114,49 @@ def test_broken_files_load_or_stop_with_file_row_and_field(scratch, case):
         target.write_bytes(ORIGINAL[path])
 
 
-NUMERALS = list(find_numerals((DATA / "raw" / "uza_rats-sco_cis_conference_tashkent.fr.txt")
-                              .read_text(encoding="utf-8")).itertuples(index=False))
-REPLACEMENT = {
-    "digits": lambda n: str(n.value + 1), "words": lambda n: "onze", "ordinal": lambda n: "onzième"
-}
+# Each number of the article, a replacement of the same length (so that no other quote's
+# offsets move), and the first quote that holds it in the order the loader checks the tables:
+# that row, and no other, must be named.
+CHANGES = [
+    ("dixième", 76, "sixième", "facts/events.csv", 2),
+    ("deuxième", 136, "septième", "facts/events.csv", 3),
+    ("250", 277, "251", "facts/figures.csv", 4),
+    ("vingt", 322, "trois", "facts/figures.csv", 5),
+    ("neuf", 438, "sept", "facts/figures.csv", 6),
+    ("deux", 486, "sept", "facts/figures.csv", 7),
+    ("vingt-deux", 543, "vingt-sept", "facts/figures.csv", 8),
+    ("dix", 613, "six", "facts/figures.csv", 9),
+    ("six", 641, "dix", "facts/figures.csv", 10),
+    ("47", 890, "48", "facts/figures.csv", 11),
+    ("2024", 1509, "2025", "facts/statements.csv", 3),
+]
 
 
-@pytest.mark.parametrize("numeral", NUMERALS, ids=[f"{n.numeral}@{n.start}" for n in NUMERALS])
-def test_changing_any_number_of_the_source_is_caught(data_copy, numeral):
-    """One number of a copy of the article changed, hash re-recorded: the quotes no longer match."""
+def test_the_changes_cover_every_number_of_the_article():
+    article = (DATA / "raw" / "uza_rats-sco_cis_conference_tashkent.fr.txt").read_text(encoding="utf-8")
+    found = find_numerals(article)
+    assert set(zip(found["numeral"], found["start"], strict=True)) == {(n, s) for n, s, *_ in CHANGES}
+
+
+def ascii_id(numeral: str, start: int) -> str:
+    """'dixième', 76 -> 'dixieme@76': test ids that any shell and pytest's command line take as typed."""
+    return unicodedata.normalize("NFKD", numeral).encode("ascii", "ignore").decode() + f"@{start}"
+
+
+@pytest.mark.parametrize("numeral, start, new, file, line", CHANGES,
+                         ids=[ascii_id(n, s) for n, s, *_ in CHANGES])
+def test_changing_any_number_of_the_source_is_caught_at_its_quote(data_copy, numeral, start, new, file, line):
+    """A number of a copy of the article changed, hash re-recorded: the quote holding it stops the load."""
+    assert len(new) == len(numeral)
     text = data_copy.article.read_text(encoding="utf-8")
-    changed = text[:numeral.start] + REPLACEMENT[numeral.written_as](numeral) + text[numeral.end:]
-    data_copy.article.write_text(changed, encoding="utf-8")
+    assert text[start:start + len(numeral)] == numeral
+    data_copy.article.write_text(text[:start] + new + text[start + len(numeral):], encoding="utf-8")
     data_copy.rehash()
     with pytest.raises(DataError) as caught:
         load_facts(data_copy.datapackage)
-    assert caught.value.field in {"quote", "host_city_quote", "attribution_quote"}
-    assert "not the quote" in str(caught.value)
+    assert caught.value.file.endswith(file), str(caught.value)
+    assert (caught.value.line, caught.value.field) == (line, "quote"), str(caught.value)
+    assert new in caught.value.detail.split(", not the quote")[0], "the message shows the changed text"
 
 
 def test_changing_a_number_without_rehashing_is_caught_by_the_hash(data_copy):

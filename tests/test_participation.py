@@ -1,11 +1,15 @@
 """Participation tables, the parts-against-total audit and the charts drawn from them."""
 
+import json
+import os
+import struct
+
 import pandas as pd
 import pytest
 
 from tashkent_report import participation, plots
 from tashkent_report.config import FIGURES
-from tashkent_report.dataset import load_facts
+from tashkent_report.dataset import Facts, load_facts
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +125,193 @@ def test_context_pool_from_membership(facts):
 
 def test_figures_are_byte_identical_and_match_the_committed_ones(facts, tmp_path):
     table = participation.participation_table(facts)
-    first = plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path)
+    plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path)
     svg, png = (tmp_path / "p.svg").read_bytes(), (tmp_path / "p.png").read_bytes()
     plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path / "again")
     assert (tmp_path / "again" / "p.svg").read_bytes() == svg
     assert (tmp_path / "again" / "p.png").read_bytes() == png
-    assert first.png == png
-    assert b"<dc:date>" not in svg
+    assert b"<dc:date>" not in svg and b"Software" not in png
     assert (FIGURES / "participation-by-type.svg").read_bytes() == svg
     assert (FIGURES / "participation-by-type.png").read_bytes() == png
+
+
+def test_saved_figure_carries_its_caption_and_alt_text_and_identical_files_are_left_alone(tmp_path):
+    table = synthetic({"a": 3, "b": 7})
+    table["count"] = ["3 bodies", "7 bodies"]
+    shown = plots.save_figure(plots.participation_chart(table), "p", "A caption.", "Alt text.", tmp_path)
+    png = (tmp_path / "p.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1200, 675)  # 8 x 4.5 inches at 150 dpi
+    assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
+    assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8")) == {
+        "name": "p", "caption": "A caption.", "alt": "Alt text."
+    }
+    data, metadata = shown._repr_mimebundle_()
+    assert data["text/plain"] == "Figure (p): A caption."
+    assert metadata["image/png"]["alt"] == "Alt text."
+
+    files = [tmp_path / f"p.{ext}" for ext in ("svg", "png", "json")]
+    long_ago = 10**18  # ns: 2001
+    for path in files:
+        os.utime(path, ns=(long_ago, long_ago))
+    plots.save_figure(plots.participation_chart(table), "p", "Another caption.", "Alt text.", tmp_path)
+    assert [path.stat().st_mtime_ns == long_ago for path in files] == [True, True, False]
+    assert json.loads(files[2].read_text(encoding="utf-8"))["caption"] == "Another caption."
+
+
+def test_counts_use_the_singular_for_one():
+    assert [participation.counted(1, u) for u in ("states", "bodies", "institutions", "organisations")] == [
+        "1 state", "1 body", "1 institution", "1 organisation"
+    ]
+    assert participation.counted(1, "delegations") == "1 delegations"  # no singular known: unchanged
+    assert participation.counted(2, "bodies") == "2 bodies"
+
+
+def test_participation_table_of_the_article(facts):
+    table = participation.participation_table(facts)
+    assert [tuple(r) for r in table[["org_type", "count", "level", "paragraph"]].itertuples(index=False)] == [
+        ("research_institutions", "22 institutions", "participant", 2),
+        ("states", "20 states", "participant", 2),
+        ("international_bodies", "10 bodies", "participant", 2),
+        ("cis_bodies", "9 bodies", "participant", 2),
+        ("international_organisations", "6 organisations", "represented", 2),
+        ("sco_bodies", "2 bodies", "participant", 2),
+    ]
+    assert list(table.index) == list(range(6))
+    assert list(table.columns) == [
+        "org_type", "label_en", "term_fr", "value", "unit", "count", "level", "quote", "paragraph"
+    ]
+
+
+def test_participation_table_breaks_ties_by_type():
+    rows = synthetic({"b": 5, "a": 5, "c": 7})
+    rows["quote"], rows["start"] = "x", 0
+    facts = Facts(text="x", article={}, tables={"participation": rows})
+    assert list(participation.participation_table(facts)["org_type"]) == ["c", "a", "b"]
+
+
+def test_headline_figures_say_how_each_is_stated(facts):
+    shown = participation.headline_figures(facts)
+    assert shown.index.name == "figure"
+    assert list(shown.columns) == ["value", "unit", "as stated", "quote", "translation"]
+    assert [(i, *row) for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)] == [
+        ("representatives", 250, "representatives", "approximate ('quelque', some)",
+         "quelque 250 représentants d’organismes compétents", "some 250 representatives of competent authorities"),
+        ("delegations", 47, "delegations", "total ('au total')", "47 délégations au total",
+         "47 delegations in total"),
+    ]
+    exact = copied(facts)
+    exact.figures.loc[exact.figures["id"] == "representatives", "approximate"] = False
+    assert participation.headline_figures(exact).loc["representatives", "as stated"] == "exact"
+
+
+def test_derived_ratios_of_the_article(facts):
+    ratios = participation.derived_ratios(facts)
+    assert list(ratios.columns) == ["ratio", "numerator", "denominator", "value", "status"]
+    assert [tuple(r) for r in ratios.itertuples(index=False)] == [
+        ("representatives per delegation", "250 representatives", "47 delegations (stated total)", 5.3,
+         "derived, approximate"),
+        ("representatives per listed entity", "250 representatives",
+         "63 entities listed (sum of the groups)", 4.0, "derived, approximate"),
+        ("bodies per international organisation", "10 international bodies", "6 international organisations",
+         1.7, "derived"),
+    ]
+
+
+def test_consistency_audit_table_of_the_article(facts):
+    audit = participation.consistency_audit(facts)
+    assert audit.to_dict()["count"] == {
+        "States ('pays membres de la CEI et de l’OCS')": "20",
+        "CIS working bodies ('structures de travail de la Communauté')": "9",
+        "SCO working bodies ('structures de travail des institutions de l’OCS')": "2",
+        "Research and educational institutions ('institutions de recherche et d’enseignements')": "22",
+        "Bodies representing international organisations ('organismes représentant six "
+        "organisations internationales')": "10",
+        "Entities listed (5 groups)": "63",
+        "Delegations stated ('47 délégations au total')": "47",
+        "Entities listed minus delegations stated": "+16",
+    }
+    equal = participation.consistency_audit(with_total(facts, 63))
+    assert equal.loc["Entities listed minus delegations stated", "count"] == "+0"
+
+
+def copied(facts) -> Facts:
+    tables = {name: table.copy() for name, table in facts.tables.items()}
+    return Facts(text=facts.text, article=facts.article, tables=tables, paths=facts.paths)
+
+
+def with_total(facts, total: int) -> Facts:
+    """The article's facts with another stated total of delegations."""
+    changed = copied(facts)
+    changed.figures.loc[changed.figures["id"] == "delegations", "value"] = total
+    return changed
+
+
+def test_listing_values_follow_the_stated_total(facts):
+    assert participation.listing_values(with_total(facts, 70))["difference"] == 7
+    assert participation.listing_values(with_total(facts, 62))["difference"] == 1
+    # 63 = every group whole: one combination, counting nothing twice
+    equal = participation.listing_values(with_total(facts, 63))
+    assert (equal["difference"], equal["whole_combinations"], equal["whole_double_counting"]) == (0, 1, 0)
+
+
+def test_combinations_name_what_they_count_and_leave_out():
+    parts = synthetic({"a": 5, "b": 3, "c": 2, "d": 8}, represented=("d",))
+    combos = participation.reproducing_combinations(parts, 8)
+    assert list(combos.columns) == ["combination", "counts as delegations", "leaves out", "double count"]
+    assert [tuple(r) for r in combos.itertuples(index=False)] == [
+        ("8 d", "d", "a, b, c", True),
+        ("5 a + 3 b", "a, b", "c, d", False),
+    ]
+    everything = participation.reproducing_combinations(parts, 18)
+    assert list(everything["leaves out"]) == ["nothing"]
+    none = participation.reproducing_combinations(parts, 100)
+    assert none.empty and list(none.columns) == list(combos.columns)
+
+
+def test_state_pool_names_new_states_and_sources():
+    membership = pd.DataFrame(
+        {
+            "state": ["B", "A", "A", "C"],
+            "organisation": ["sco", "sco", "cis", "cis"],
+            "status": ["member", "member", "member", "associate_member"],
+            "sources": ["s2", "s1;s4", "s3", "s3"],
+        }
+    )
+    pool = participation.state_pool(membership).set_index("tier")
+    assert pool.loc["SCO member states", "new states"] == "A, B"
+    assert pool.loc["SCO member states", "sources"] == "s1; s2; s4"
+    assert pool.loc["CIS member states", "new states"] == "none"
+    assert pool.loc["SCO observer states", "sources"] == ""
+    names = pd.DataFrame({"id": ["s1", "s2", "s3", "s4"], "cite_as": ["One", "Two", "Three", "Four"]})
+    named = participation.state_pool(membership, names).set_index("tier")
+    assert named.loc["SCO member states", "sources"] == "Four; One; Two"
+
+
+def test_pool_values_and_alt_text_of_the_article(facts):
+    pool = participation.state_pool(facts.membership)
+    assert participation.pool_values(pool, 20) == {
+        "stated": 20, "pool": 28, "pool_without_associate": 27,
+        "absent_at_least": 7, "absent_at_least_with_associate": 8,
+    }
+    assert participation.pool_alt(pool, 20) == (
+        "Two horizontal bars: the article's 20 countries, against a stacked bar of the 28 distinct "
+        "states that SCO and CIS membership tiers hold (SCO member states: 10 new; SCO observer states: "
+        "2 new; SCO dialogue partners: 14 new; CIS member states: 1 new; CIS associate member: 1 new)."
+    )
+
+
+def test_chart_alt_texts_of_the_article(facts):
+    table = participation.participation_table(facts)
+    assert participation.participation_alt(table) == (
+        "Horizontal bar chart, largest first: 22 institutions (Research and educational institutions); "
+        "20 states (States); 10 bodies (Bodies representing international organisations); 9 bodies (CIS working "
+        "bodies); 6 organisations (International organisations represented), hatched: not an additional "
+        "group; 2 bodies (SCO working bodies)."
+    )
+    assert participation.consistency_alt(participation.participants(facts), 47) == (
+        "Two horizontal bars. The top bar stacks 20 States, 9 CIS working bodies, 2 SCO working bodies, "
+        "22 Research and educational institutions, 10 Bodies representing international organisations, "
+        "reaching 63. "
+        "The bottom bar is the stated total of 47 delegations. An arrow marks the gap of +16."
+    )

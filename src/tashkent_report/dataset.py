@@ -11,8 +11,11 @@ import copy
 import csv
 import hashlib
 import json
+import os
 import sys
+import time
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
@@ -408,59 +411,137 @@ def load_facts(
     return facts
 
 
-def _cache_key(datapackage: Path, descriptor: dict, audit: bool) -> str | None:
-    """sha256 of the data's bytes, the checking code and the library versions; None if unreadable."""
-    from importlib.metadata import version
+# The checked-facts cache. A key covers the descriptor as the load uses it, every byte of every
+# input file, the package code and the versions of the libraries that parse; an entry is written
+# only if no input changed while it was loaded (same bytes, same size, time and inode before
+# and after), and only while the package code on disk is still the code this process runs.
+_PACKAGE_DIR = Path(__file__).parent
+_PARSING_LIBRARIES = ("frictionless", "numpy", "pandas", "text2num")
+_CACHE_ENTRIES = 8  # entries kept, the least recently used removed first
+_NO_CACHE = "TASHKENT_REPORT_NO_CACHE"  # set (to anything) to check in full on every load
 
-    digest = hashlib.sha256()
-    where = str(datapackage.resolve())  # the facts hold absolute paths
-    digest.update(repr((where, audit, [r.get("name") for r in descriptor["resources"]])).encode())
-    for package in ("pandas", "frictionless", "text2num"):
-        digest.update(f"{package}=={version(package)}".encode())
-    here = Path(__file__).parent
-    try:
-        for path in [here / "dataset.py", here / "numerals.py", datapackage] + [
-            datapackage.parent / r["path"] for r in descriptor["resources"] if "path" in r
-        ]:
-            digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
-    except (OSError, TypeError):
-        return None  # let the full load name the problem
+
+def _environment() -> str:
+    """sha256 of the Python and parsing-library versions and of the package code on disk."""
+    digest = hashlib.sha256(sys.version.encode())
+    for name in _PARSING_LIBRARIES:
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = "absent"
+        digest.update(f"\0{name}=={found}".encode())
+    for path in sorted(_PACKAGE_DIR.glob("*.py")):
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def _cache_file(datapackage: Path, key: str) -> Path:
-    return datapackage.resolve().parent.parent / ".cache" / f"facts-{key}.pickle"
+_ENVIRONMENT_AT_IMPORT = _environment()
 
 
-def _cache_read(datapackage: Path, key: str | None) -> Facts | None:
+@dataclass(frozen=True)
+class _CacheKey:
+    digest: str
+    environment: str
+    inputs: tuple[tuple[Path, tuple[int, int, int], str], ...]  # path, (mtime_ns, size, inode), sha256
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def _cache_key(datapackage: Path, descriptor: dict, audit: bool) -> _CacheKey | None:
+    """The key of these facts, or None (no caching): an input is unreadable, the cache is off, or
+    the package code on disk is no longer the code that was imported (an edit in a running kernel)."""
+    if os.environ.get(_NO_CACHE):
+        return None
+    try:
+        environment = _environment()
+        if environment != _ENVIRONMENT_AT_IMPORT:
+            return None
+        digest = hashlib.sha256(environment.encode())
+        # The descriptor as parsed (read once, filtered), not the file read again; the facts hold
+        # absolute paths, so the place is part of the key.
+        seen = [str(datapackage.resolve()), audit, descriptor]
+        digest.update(json.dumps(seen, sort_keys=True, ensure_ascii=False).encode())
+        inputs = []
+        for resource in descriptor["resources"]:
+            if "path" not in resource:
+                continue  # inline data: in the descriptor, hashed above
+            path = datapackage.parent / resource["path"]
+            stamp = _stamp(path)  # before the bytes: a save after this changes the time
+            data = path.read_bytes()
+            inputs.append((path, stamp, hashlib.sha256(data).hexdigest()))
+            digest.update(resource["path"].encode() + b"\0" + data + b"\0")
+    except (OSError, TypeError, KeyError, ValueError):
+        return None  # let the full load name the problem
+    return _CacheKey(digest.hexdigest(), environment, tuple(inputs))
+
+
+def _unchanged_since(key: _CacheKey) -> bool:
+    """Whether every input and the code are as they were when the key was made."""
+    try:
+        for path, stamp, sha in key.inputs:
+            if hashlib.sha256(path.read_bytes()).hexdigest() != sha or _stamp(path) != stamp:
+                return False
+        return _environment() == key.environment
+    except OSError:
+        return False
+
+
+def _cache_file(datapackage: Path, digest: str) -> Path:
+    return datapackage.resolve().parent.parent / ".cache" / f"facts-{digest}.pickle"
+
+
+def _cache_read(datapackage: Path, key: _CacheKey | None) -> Facts | None:
     import pickle
 
     if key is None:
         return None
+    path = _cache_file(datapackage, key.digest)
     try:
-        with open(_cache_file(datapackage, key), "rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # a missing, partial or stale cache file is only a miss
+        with open(path, "rb") as handle:
+            facts = pickle.load(handle)
+        now = time.time_ns()
+        os.utime(path, ns=(now, now))  # recently used: pruned last
+    except Exception:  # a missing, partial, pruned or unreadable cache file is only a miss
         return None
+    return facts if isinstance(facts, Facts) else None
 
 
-def _cache_write(datapackage: Path, key: str | None, facts: Facts) -> None:
+def _cache_write(datapackage: Path, key: _CacheKey | None, facts: Facts) -> None:
+    """Keep the facts under their key, unless an input or the code changed during the load."""
     import pickle
     import tempfile
 
-    if key is None:
+    if key is None or not _unchanged_since(key):
         return
-    target = _cache_file(datapackage, key)
+    target = _cache_file(datapackage, key.digest)
     try:
         target.parent.mkdir(exist_ok=True)
-        for old in target.parent.glob("facts-*.pickle"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".facts-")
-        with open(fd, "wb") as handle:
-            pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        Path(tmp).replace(target)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".facts-", suffix=".tmp")
+        try:
+            with open(fd, "wb") as handle:
+                pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            Path(tmp).replace(target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        _cache_prune(target.parent)
     except OSError:
         pass  # a read-only checkout still works, uncached
+
+
+def _cache_prune(folder: Path) -> None:
+    """Remove all but the _CACHE_ENTRIES most recently used entries (other callers' are kept)."""
+
+    def used(path: Path) -> int:
+        try:
+            return path.stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    for old in sorted(folder.glob("facts-*.pickle"), key=used, reverse=True)[_CACHE_ENTRIES:]:
+        old.unlink(missing_ok=True)
 
 
 def paragraphs(text: str) -> pd.DataFrame:

@@ -7,6 +7,8 @@ judgements say so, with their confidence.
 
 from __future__ import annotations
 
+import re
+
 from . import message, participation, prose
 from .dataset import Facts
 
@@ -58,3 +60,9 @@ def values(facts: Facts) -> dict:
 
 def key_findings_markdown(facts: Facts) -> str:
     return prose.text(TEMPLATE, **values(facts)).strip()
+
+
+def key_findings(facts: Facts) -> list[str]:
+    """The findings one by one (Markdown, numbers marked), in the order the report gives them."""
+    items = re.split(r"\n(?=\d+\. )", key_findings_markdown(facts))
+    return [re.sub(r"^\d+\. ", "", item) for item in items]

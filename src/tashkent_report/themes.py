@@ -79,18 +79,24 @@ def coding_matrix(coded: pd.DataFrame, statements: pd.DataFrame, codebook: pd.Da
 
 
 def kwic(coded: pd.DataFrame, text: str, width: int = 45) -> pd.DataFrame:
-    """Key words in context: each match with the words either side, per theme."""
+    """Key words in context: each match with up to ``width`` characters of its paragraph either side.
+
+    An ellipsis marks context that was cut; context that reaches the paragraph's edge has none.
+    """
     rows = []
     for match in coded.itertuples(index=False):
-        left = text[max(0, match.start - width):match.start].split("\n")[-1]
-        right = text[match.end:match.end + width].split("\n")[0]
+        para_start = text.rfind("\n", 0, match.start) + 1
+        para_end = text.find("\n", match.end)
+        para_end = len(text) if para_end < 0 else para_end
+        left_from = max(para_start, match.start - width)
+        right_to = min(para_end, match.end + width)
         rows.append(
             {
                 "theme": match.theme,
                 "statement": match.statement,
-                "left": ("…" if match.start - width > 0 and len(left) == width else "") + left,
+                "left": ("…" if left_from > para_start else "") + text[left_from:match.start],
                 "key": match.words,
-                "right": right + ("…" if len(right) == width else ""),
+                "right": text[match.end:right_to] + ("…" if right_to < para_end else ""),
             }
         )
     return pd.DataFrame(rows, columns=["theme", "statement", "left", "key", "right"])
