@@ -196,7 +196,8 @@ def test_headline_figures_say_how_each_is_stated(facts):
     assert list(shown.columns) == ["value", "unit", "as stated", "quote", "translation"]
     assert [(i, *row) for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)] == [
         ("representatives", 250, "representatives", "approximate ('quelque', some)",
-         "quelque 250 représentants d’organismes compétents", "some 250 representatives of competent authorities"),
+         "quelque 250 représentants d’organismes compétents",
+         "some 250 representatives of competent authorities"),
         ("delegations", 47, "delegations", "total ('au total')", "47 délégations au total",
          "47 delegations in total"),
     ]
@@ -305,8 +306,8 @@ def test_chart_alt_texts_of_the_article(facts):
     table = participation.participation_table(facts)
     assert participation.participation_alt(table) == (
         "Horizontal bar chart, largest first: 22 institutions (Research and educational institutions); "
-        "20 states (States); 10 bodies (Bodies representing international organisations); 9 bodies (CIS working "
-        "bodies); 6 organisations (International organisations represented), hatched: not an additional "
+        "20 states (States); 10 bodies (Bodies representing international organisations); "
+        "9 bodies (CIS working bodies); 6 organisations (International organisations represented), hatched: not an additional "
         "group; 2 bodies (SCO working bodies)."
     )
     assert participation.consistency_alt(participation.participants(facts), 47) == (
