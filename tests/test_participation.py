@@ -307,8 +307,8 @@ def test_chart_alt_texts_of_the_article(facts):
     assert participation.participation_alt(table) == (
         "Horizontal bar chart, largest first: 22 institutions (Research and educational institutions); "
         "20 states (States); 10 bodies (Bodies representing international organisations); "
-        "9 bodies (CIS working bodies); 6 organisations (International organisations represented), hatched: not an additional "
-        "group; 2 bodies (SCO working bodies)."
+        "9 bodies (CIS working bodies); 6 organisations (International organisations represented), "
+        "hatched: not an additional group; 2 bodies (SCO working bodies)."
     )
     assert participation.consistency_alt(participation.participants(facts), 47) == (
         "Two horizontal bars. The top bar stacks 20 States, 9 CIS working bodies, 2 SCO working bodies, "
