@@ -68,3 +68,22 @@ def test_staging_failure_leaves_every_previous_file(tmp_path, monkeypatch):
         build.write_atomically({tmp_path / "a.html": b"new a", tmp_path / "b.pdf": b"new b"})
     assert {p: p.read_bytes() for p in old} == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.pdf"]  # no staged leftovers
+
+
+def test_supported_pythons_are_stated_alike():
+    """pyproject's requires-python, the nox matrix, the Makefile's choice and the README agree."""
+    import ast
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    nox_module = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    nox_pythons = next(ast.literal_eval(node.value) for node in nox_module.body
+                       if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PYTHONS")
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    allowed = [f"3.{minor}" for minor in range(8, 16) if f"3.{minor}" in spec]
+    assert allowed == nox_pythons == ["3.11", "3.12", "3.13"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "for p in python3.11 python3.12 python3.13 python3" in makefile
+    assert "(3, 11) <= sys.version_info[:2] < (3, 14)" in makefile
+    assert "Python 3.11, 3.12 or 3.13" in (ROOT / "README.md").read_text(encoding="utf-8")
