@@ -47,7 +47,7 @@ _pyenv_versions()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """ruff, pytest on tests/ and strict nbval on notebooks/: what `make test` runs."""
-    session.install("-r", "requirements.txt")
+    session.install("--compile-bytecode", "-r", "requirements.txt")  # as make does: see Makefile
     session.install("--no-deps", "--no-build-isolation", "-e", ".")
     session.env["MPLBACKEND"] = "Agg"
     session.env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"

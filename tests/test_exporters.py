@@ -56,8 +56,14 @@ def test_the_exporters_are_in_nbconvert_registry():
 def chapter(tmp_path_factory):
     """02-participation rendered by `jupyter nbconvert`, run from a folder outside the project."""
     out = tmp_path_factory.mktemp("elsewhere")
-    for name in NAMES:
-        jupyter("nbconvert", "--to", name, "--output-dir", str(out), str(CHAPTER), cwd=out)
+    runs = [  # side by side: most of each run is starting Python and nbconvert
+        subprocess.Popen([str(BIN / "jupyter"), "nbconvert", "--to", name, "--output-dir", str(out),
+                          str(CHAPTER)], cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name in NAMES
+    ]
+    for run in runs:
+        output, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, output[-3000:]
     return out
 
 
@@ -121,14 +127,16 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 def test_jupyterlab_export_menu_route(tmp_path, chapter):
     """JupyterLab's File > Save and Export Notebook As lists GET /api/nbconvert and downloads
-    GET /nbconvert/<format>/<path>: both, from a real Jupyter Server on a Unix socket."""
+    GET /nbconvert/<format>/<path> (a format name of [A-Za-z0-9_] only): both, from a real
+    Jupyter Server on a Unix socket."""
     sock = str(tmp_path / "server.sock")
     token = "test-token"
     server = subprocess.Popen(
         [str(BIN / "jupyter"), "server", "--no-browser", "--allow-root", f"--ServerApp.sock={sock}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config")},
+        # No server extensions (JupyterLab's own included): the export routes are the server's.
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_NO_CONFIG": "1"},
     )
     try:
         deadline = time.monotonic() + 60
@@ -150,10 +158,7 @@ def test_jupyterlab_export_menu_route(tmp_path, chapter):
         path = CHAPTER.relative_to(ROOT).as_posix()
         status, kind, body = get(f"/nbconvert/{HTML_NAME}/{path}?download=true")
         assert (status, kind.split(";")[0]) == (200, "text/html")
-        assert external_refs(body.decode("utf-8")) == []
-        status, kind, body = get(f"/nbconvert/{PDF_NAME}/{path}?download=true")
-        assert (status, kind.split(";")[0]) == (200, "application/pdf")
-        assert body == (chapter / "02-participation.pdf").read_bytes()  # as the command line gave it
+        assert body == (chapter / "02-participation.html").read_bytes()  # as the command line gave it
     finally:
         server.terminate()
         server.wait(timeout=30)
