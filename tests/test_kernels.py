@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import nbval.kernel
+import pytest
 
 from tashkent_report import build
 from tashkent_report.kernels import PREFIX, IPCKernelManager
@@ -14,6 +15,19 @@ from tashkent_report.kernels import PREFIX, IPCKernelManager
 
 def leftovers() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), PREFIX + "*")))
+
+
+@pytest.fixture(autouse=True)
+def own_temp_folder(monkeypatch, tmp_path_factory):
+    """Kernel folders go to a temporary folder of this test's own: the shared one also holds
+    the folders of kernels that other tests (and other checkouts) start and stop meanwhile.
+    Short, since Unix socket paths are limited to about 104 bytes."""
+    tmp_path_factory.getbasetemp()  # pytest's own temporary folders stay where they are
+    folder = tempfile.mkdtemp(prefix="tk-")
+    monkeypatch.setattr(tempfile, "tempdir", folder)
+    yield
+    monkeypatch.undo()
+    os.rmdir(folder)  # fails if a kernel left anything behind
 
 
 def test_kernel_uses_unix_sockets_in_a_private_folder():
