@@ -13,6 +13,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Kernels and matplotlib must not read the user's own configuration.
 export MPLBACKEND := Agg
+# Python keeps the bytecode of what it imports: with PYTHONDONTWRITEBYTECODE set (as on these
+# machines) every kernel and test process compiled pandas, matplotlib and spaCy from source again,
+# and make test took twice as long. (Compiling all of .venv at setup instead, uv's
+# --compile-bytecode, cost 25 s more than it saved on a first run from a fresh clone.)
+unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help venv report test test-all fuzz bench lint lab execute locate annotations clean clean-venv
@@ -32,19 +37,16 @@ venv: $(STAMP)
 
 # uv (pinned in requirements.txt, installed into .venv first) installs the environment in
 # seconds; where uv cannot be installed, pip does the same from the same requirements.txt.
-# Both write the bytecode at install time (pip by default, uv with --compile-bytecode): where
-# PYTHONDONTWRITEBYTECODE is set, as on these machines, every kernel and test process would
-# otherwise compile pandas, matplotlib and spaCy from source again, and make test took twice as long.
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python 3.11, 3.12 or 3.13 found (python3.11, python3.12, python3.13, python3): install one, or set PYTHON=/path/to/python3.x" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; v = sys.version.split()[0]; ok = (3, 11) <= sys.version_info[:2] < (3, 14); print(f"Python {v} ({sys.executable}) for $(VENV)") if ok else sys.exit(f"Python 3.11, 3.12 or 3.13 is required: {sys.executable} is {v}")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if [ "$(INSTALLER)" = uv ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.txt)"; then \
 		echo "installing requirements.txt with uv"; \
-		$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.txt && \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt && \
 		$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .; \
 	else \
-		echo "installing requirements.txt with pip$$([ "$(INSTALLER)" = uv ] && echo ', uv could not be installed') (about 1.5 minutes)"; \
+		echo "installing requirements.txt with pip$$([ "$(INSTALLER)" = uv ] && echo ', uv could not be installed') (about a minute)"; \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	fi

@@ -47,10 +47,11 @@ _pyenv_versions()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """ruff, pytest on tests/ and strict nbval on notebooks/: what `make test` runs."""
-    session.install("--compile-bytecode", "-r", "requirements.txt")  # as make does: see Makefile
+    session.install("-r", "requirements.txt")
     session.install("--no-deps", "--no-build-isolation", "-e", ".")
     session.env["MPLBACKEND"] = "Agg"
     session.env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    session.env["PYTHONDONTWRITEBYTECODE"] = None  # keep the bytecode of imports: see Makefile
     session.run("ruff", "check", ".")
     session.run("python", "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", "--nbval",
                 "--nbval-current-env", "tests", "notebooks", *session.posargs)
