@@ -1,19 +1,33 @@
 # Front door. `make report` and `make test` set up .venv themselves on first use.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11, 3.12 or 3.13: the first of python3.11, python3.12, python3.13, python3 that runs
+# and is one of them (3.11 first: the pins were frozen on it). `make PYTHON=python3.13 ...` to
+# choose; `make clean-venv` first to change the Python of an existing .venv.
+# (The $(eval ...) looks the interpreter up once, and only when a recipe needs it.)
+PYTHON ?= $(eval PYTHON := $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' 2>/dev/null \
+	&& command -v $$p && break; done))$(PYTHON)
+# uv installs .venv in seconds; INSTALLER=pip uses pip alone (slower: the benchmark compares them).
+INSTALLER ?= uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Kernels and matplotlib must not read the user's own configuration.
 export MPLBACKEND := Agg
+# Python keeps the bytecode of what it imports: with PYTHONDONTWRITEBYTECODE set (as on these
+# machines) every kernel and test process compiled pandas, matplotlib and spaCy from source again,
+# and make test took twice as long. (Compiling all of .venv at setup instead, uv's
+# --compile-bytecode, cost 25 s more than it saved on a first run from a fresh clone.)
+unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report test test-slow fuzz bench mutate lint lab execute locate annotations clean clean-venv
+.PHONY: help venv report test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
 	@echo "make test     ruff, pytest on tests/, strict nbval on notebooks/"
 	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
+	@echo "make test-all the same on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make bench    time report and test builds against the naive nbconvert baseline"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
@@ -27,14 +41,15 @@ venv: $(STAMP)
 # uv (pinned in requirements.txt, installed into .venv first) installs the environment in
 # seconds; where uv cannot be installed, pip does the same from the same requirements.txt.
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	@test -n "$(PYTHON)" || { echo "No Python 3.11, 3.12 or 3.13 found (python3.11, python3.12, python3.13, python3): install one, or set PYTHON=/path/to/python3.x" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; v = sys.version.split()[0]; ok = (3, 11) <= sys.version_info[:2] < (3, 14); print(f"Python {v} ({sys.executable}) for $(VENV)") if ok else sys.exit(f"Python 3.11, 3.12 or 3.13 is required: {sys.executable} is {v}")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.txt)"; then \
+	@if [ "$(INSTALLER)" = uv ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.txt)"; then \
 		echo "installing requirements.txt with uv"; \
 		$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt && \
 		$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .; \
 	else \
-		echo "uv could not be installed: installing requirements.txt with pip (about 1.5 minutes)"; \
+		echo "installing requirements.txt with pip$$([ "$(INSTALLER)" = uv ] && echo ', uv could not be installed') (about a minute)"; \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	fi
@@ -50,6 +65,10 @@ test: $(STAMP) lint
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist load -m slow tests
+
+# CI runs make test, then the other versions: make test-all NOXFLAGS="--python 3.12 3.13".
+test-all: $(STAMP) lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nox $(NOXFLAGS)
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q tests/test_fuzz.py -k broken --hypothesis-show-statistics
@@ -70,7 +89,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 execute: $(STAMP)
 	$(BIN)/python -m tashkent_report.build --execute-in-place $(ARGS)
@@ -86,4 +105,4 @@ clean:
 	rm -rf reports .reports.d build
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .nox

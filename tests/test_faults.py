@@ -281,21 +281,21 @@ def test_a_broken_notebook_file_is_named(tmp_path, text, expected):
 def test_each_kernel_failure_names_notebook_and_cell():
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    path = ROOT / "notebooks" / "02-participation.ipynb"
+    path = ROOT / "notebooks" / "01-participation.ipynb"
     at = {"index": 3, "id": "abc123"}
     cases = [
         (CellExecutionError("traceback", "RuntimeError", "failed on purpose"), at,
-         "02-participation.ipynb, cell 4 (id abc123) failed: RuntimeError: failed on purpose", "make lab"),
+         "01-participation.ipynb, cell 4 (id abc123) failed: RuntimeError: failed on purpose", "make lab"),
         (CellTimeoutError("Cell execution timed out"), at,
          "cell 4 (id abc123) was still running after the 7 s cell time limit", "--timeout"),
         (DeadKernelError("Kernel died"), at,
          "cell 4 (id abc123): the kernel died while running this cell", "os._exit"),
         (RuntimeError("Kernel died before replying to kernel_info"), {"index": None},
-         "02-participation.ipynb: the kernel did not start: Kernel died before replying", "again"),
+         "01-participation.ipynb: the kernel did not start: Kernel died before replying", "again"),
     ]
     for exc, run, message, hint in cases:
         error = execution.failure(path, run, exc, timeout=7)
-        assert message in str(error) and str(error).startswith("notebooks/02-participation.ipynb")
+        assert message in str(error) and str(error).startswith("notebooks/01-participation.ipynb")
         assert hint in error.hint
 
 
@@ -351,10 +351,10 @@ def test_a_long_step_keeps_printing(monkeypatch, capsys):
 
 
 def test_a_long_notebook_run_keeps_printing(capsys):
-    run = execution.Execution([ROOT / "notebooks" / "02-participation.ipynb"])
+    run = execution.Execution([ROOT / "notebooks" / "01-participation.ipynb"])
     run.running[run.paths[0]] = {"index": 6, "id": "x", "started": time.monotonic() - 42}
     run._heartbeat()
-    assert "still running notebooks/02-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
+    assert "still running notebooks/01-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
 
 
 def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):

@@ -1,8 +1,10 @@
 """Dependency hygiene: everything pinned, a consistent environment, licences stated."""
 
+import importlib.util
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +32,12 @@ def test_direct_requirements_are_in_the_full_pin_list():
 
 
 def test_environment_is_consistent():
-    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True)
+    # make's .venv has pip; nox's environments (made by uv) have the pinned uv but no pip.
+    if importlib.util.find_spec("pip"):
+        command = [sys.executable, "-m", "pip", "check"]
+    else:
+        command = [str(Path(sys.executable).parent / "uv"), "pip", "check", "--python", sys.executable]
+    result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -40,3 +47,22 @@ def test_readme_states_the_licences():
     for subject in ("Code", "tables", "article"):
         assert subject in section
 
+
+
+def test_supported_pythons_are_stated_alike():
+    """pyproject's requires-python, the nox matrix, the Makefile's choice and the README agree."""
+    import ast
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    nox_module = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    nox_pythons = next(ast.literal_eval(node.value) for node in nox_module.body
+                       if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PYTHONS")
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    allowed = [f"3.{minor}" for minor in range(8, 16) if f"3.{minor}" in spec]
+    assert allowed == nox_pythons == ["3.11", "3.12", "3.13"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "for p in python3.11 python3.12 python3.13 python3" in makefile
+    assert "(3, 11) <= sys.version_info[:2] < (3, 14)" in makefile
+    assert "Python 3.11, 3.12 or 3.13" in (ROOT / "README.md").read_text(encoding="utf-8")

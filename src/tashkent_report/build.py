@@ -157,44 +157,28 @@ def combine(executed: list[tuple[Path, object]]):
 
 
 def to_html(nb, meta: dict, analyst: bool = False) -> str:
-    """Render with the project's offline template and finish it (numbering, contents).
+    """Render with the report exporter (the one `jupyter nbconvert --to report_html` uses).
 
     Readers' edition: no code at all. Analysts' edition: code shown, cells tagged hide-input
-    folded; cells tagged remove-input or remove-cell are left out of both.
+    folded; cells tagged remove-input or remove-cell are left out of both. A cross-reference
+    that points nowhere stops the build.
     """
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-    from traitlets.config import Config
+    from .exporters import BrokenReferences, ReportHTMLExporter
 
-    from .report import finish
-
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
-    config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
-    exporter = HTMLExporter(
-        config=config,
-        template_name="report",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=not analyst,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    css = (TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"report_css": css, "edition": "analyst" if analyst else "reader", "report": meta}
-    )
-    finished, broken = finish(body)
-    if broken:
-        raise BuildError(f"cross-references point nowhere: {', '.join('#' + b for b in broken)}")
-    return finished
+    exporter = ReportHTMLExporter(analyst=analyst, strict_references=True)
+    try:
+        html, _ = exporter.from_notebook_node(nb, resources={"report": meta})
+    except BrokenReferences as exc:
+        raise BuildError(str(exc)) from exc
+    return html
 
 
 def to_pdf(html: str) -> bytes:
-    from .pdf import write_pdf
+    """The A4 PDF (the one `jupyter nbconvert --to report_pdf` writes), clock-independent."""
+    from .exporters import write_pdf
 
-    return write_pdf(html, base_url=str(ROOT))
+    return write_pdf(html)
+
 
 
 def up_to_date(out: Path, inputs: str) -> bool:

@@ -131,12 +131,22 @@ def mark_french(soup: BeautifulSoup) -> None:
         node.extract()
 
 
-def finish(html: str) -> tuple[str, list[str]]:
-    """The finished HTML, and the cross-references that point nowhere."""
+def unlink(soup: BeautifulSoup, targets: list[str]) -> None:
+    """Links to these anchors become their text (a chapter rendered alone links to others)."""
+    hrefs = {f"#{target}" for target in targets}
+    for link in soup.find_all("a", href=True):
+        if link["href"] in hrefs:
+            link.unwrap()
+
+
+def finish(html: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
+    """The finished HTML, and the cross-references that point nowhere (text, if unlink_broken)."""
     soup = BeautifulSoup(html, "html.parser")
     mark_french(soup)
     entries = number_sections(soup)
     labels = number_floats(soup)
     broken = resolve_references(soup, labels, {anchor: number for _, anchor, number, _ in entries})
+    if broken and unlink_broken:
+        unlink(soup, broken)
     table_of_contents(soup, entries)
     return str(soup), broken

@@ -1,0 +1,158 @@
+"""nbconvert exporters for the report: the offline HTML and the WeasyPrint PDF.
+
+Registered under nbconvert's ``nbconvert.exporters`` entry points (pyproject.toml), so
+
+    jupyter nbconvert --to report_html notebooks/02-participation.ipynb
+    jupyter nbconvert --to report_pdf notebooks/02-participation.ipynb
+
+render one chapter the way the report renders it, and JupyterLab lists both under
+File > Save and Export Notebook As. ``make report`` renders the whole report (every chapter
+combined into one notebook) through these same classes: see build.to_html and build.to_pdf.
+
+The names use ``_``, not ``-``: Jupyter Server's export URL (/nbconvert/<format>/<path>)
+accepts only letters, digits and ``_`` in a format's name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+from traitlets import Bool, Set, default
+from traitlets.config import Config
+
+from .config import ROOT
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTML_NAME = "report_html"
+PDF_NAME = "report_pdf"
+
+
+class BrokenReferences(ValueError):
+    """Cross-references (#fig-…, #tab-…, #sec-…) that point to nothing in the document."""
+
+    def __init__(self, targets: list[str]):
+        self.targets = targets
+        super().__init__(f"cross-references point nowhere: {', '.join('#' + t for t in targets)}")
+
+
+class ReportTagRemovePreprocessor(TagRemovePreprocessor):
+    """Jupyter Book's cell tags: ``remove-cell`` and ``remove-input`` leave every edition.
+
+    Registered after nbconvert's own preprocessors, so that with ``--execute`` a removed
+    cell still runs before it is dropped from the rendering.
+    """
+
+    remove_cell_tags = Set({"remove-cell"}).tag(config=True)
+    remove_input_tags = Set({"remove-input"}).tag(config=True)
+
+
+class ReportHTMLExporter(HTMLExporter):
+    """One self-contained HTML file with the report's template, captions, alt text and styles.
+
+    Readers' edition by default: no code. ``--ReportHTMLExporter.analyst=True`` shows the code,
+    cells tagged ``hide-input`` folded. Nothing is fetched from another host: no require.js,
+    MathJax, mermaid or fonts; figures are embedded.
+    """
+
+    export_from_notebook = "Report (offline HTML)"
+
+    analyst = Bool(False, help="Analysts' edition: show the code, hide-input cells folded.").tag(
+        config=True
+    )
+    strict_references = Bool(
+        False,
+        help="Fail on a cross-reference that points to nothing. The whole report is strict; a "
+        "single chapter is not, since it links to other chapters (those links become text).",
+    ).tag(config=True)
+
+    @default("template_name")
+    def _template_name_default(self):
+        return "report"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATES)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self):
+        return not self.analyst
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self):
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self):
+        return True
+
+    @property
+    def default_config(self):
+        config = super().default_config.copy()
+        # With --execute, kernels start as the build starts them (Unix sockets, no TCP port
+        # race) and leave no timing metadata behind.
+        config.merge(Config({"ExecutePreprocessor": {
+            "kernel_manager_class": "tashkent_report.kernels.AsyncIPCKernelManager",
+            "record_timing": False,
+        }}))
+        return config
+
+    def __init__(self, config=None, **kw):
+        super().__init__(config=config, **kw)
+        self.register_preprocessor(ReportTagRemovePreprocessor(parent=self), enabled=True)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from .report import finish
+
+        resources = dict(resources or {})
+        if not resources.get("report"):  # one chapter, from nbconvert or JupyterLab
+            resources["report"] = chapter_meta(resources.get("metadata", {}).get("name"))
+        resources["report_css"] = (TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
+        resources["edition"] = "analyst" if self.analyst else "reader"
+        body, resources = super().from_notebook_node(nb, resources=resources, **kw)
+        html, broken = finish(body, unlink_broken=not self.strict_references)
+        if broken and self.strict_references:
+            raise BrokenReferences(broken)
+        if broken:
+            self.log.info("%d links to other chapters shown as text: %s", len(broken),
+                          ", ".join("#" + b for b in broken))
+        return html, resources
+
+
+def write_pdf(html: str) -> bytes:
+    """The A4 PDF/UA of a finished report HTML (see pdf.py), the same bytes at any time."""
+    from .pdf import write_pdf as tagged_pdf
+
+    return tagged_pdf(html, base_url=str(ROOT))
+
+
+class ReportPDFExporter(ReportHTMLExporter):
+    """The report's A4 PDF (WeasyPrint): no LaTeX, pandoc or browser needed."""
+
+    export_from_notebook = "Report (PDF)"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".pdf"
+
+    @default("template_extension")
+    def _template_extension_default(self):
+        return ".html.j2"  # the HTML template renders the page that WeasyPrint lays out
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        html, resources = super().from_notebook_node(nb, resources=resources, **kw)
+        self.log.info("Rendering the PDF with WeasyPrint")
+        return write_pdf(html), resources
+
+
+def chapter_meta(name: str | None) -> dict:
+    """The title block of one chapter rendered on its own: the report's, naming the chapter."""
+    from .build import fingerprint, report_meta
+    from .dataset import load_article
+
+    _, article = load_article()
+    meta = report_meta(article, fingerprint())
+    meta["chapter"] = name or "one chapter"
+    return meta

@@ -1,0 +1,164 @@
+"""The report's nbconvert exporters where Jupyter users look for them: `jupyter nbconvert --to
+report_html|report_pdf` and JupyterLab's export menu.
+
+The command-line tests run the real `jupyter` of this environment in a subprocess, from a
+working directory outside the project, as a user would.
+"""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from traitlets.config import Config
+
+from tashkent_report import build
+from tashkent_report.config import NOTEBOOKS, ROOT
+from tashkent_report.exporters import (
+    HTML_NAME,
+    PDF_NAME,
+    ReportHTMLExporter,
+    ReportPDFExporter,
+)
+from tests.test_report import external_refs
+
+BIN = Path(sys.executable).parent
+CHAPTER = NOTEBOOKS / "01-participation.ipynb"
+NAMES = {HTML_NAME: ReportHTMLExporter, PDF_NAME: ReportPDFExporter}
+
+
+def jupyter(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(BIN / "jupyter"), *args], cwd=cwd, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_the_exporters_are_in_nbconvert_registry():
+    """What `jupyter nbconvert --to` accepts and JupyterLab's menu lists (GET /api/nbconvert)."""
+    from nbconvert.exporters import get_export_names, get_exporter
+
+    assert {HTML_NAME, PDF_NAME} <= set(get_export_names())
+    for name, cls in NAMES.items():
+        assert get_exporter(name) is cls
+    assert ReportHTMLExporter().output_mimetype == "text/html"
+    assert ReportPDFExporter().output_mimetype == "application/pdf"
+    assert ReportPDFExporter().file_extension == ".pdf"
+
+
+@pytest.fixture(scope="module")
+def chapter(tmp_path_factory):
+    """01-participation rendered by `jupyter nbconvert`, run from a folder outside the project."""
+    out = tmp_path_factory.mktemp("elsewhere")
+    runs = [  # side by side: most of each run is starting Python and nbconvert
+        subprocess.Popen([str(BIN / "jupyter"), "nbconvert", "--to", name, "--output-dir", str(out),
+                          str(CHAPTER)], cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name in NAMES
+    ]
+    for run in runs:
+        output, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, output[-3000:]
+    return out
+
+
+def test_nbconvert_renders_one_chapter_as_offline_html(chapter):
+    html = (chapter / "01-participation.html").read_text(encoding="utf-8")
+    assert external_refs(html) == []
+    assert "require.js" not in html and "mathjax" not in html.lower() and "mermaid" not in html
+    # The report's template: title block, numbered captions, alt text from the data.
+    assert "one chapter: 01-participation" in html
+    assert 'id="fig-participation-by-type"' in html and "<strong>Figure 1. </strong>" in html
+    assert "No description has been provided for this image" not in html
+    assert 'alt="Horizontal bar chart, largest first: 22 institutions' in html
+    assert "hl-ipython3" not in html  # readers' edition: no code
+    # Links into other chapters have no target here: they become text, not dead links.
+    targets = {part.split('"', 1)[0] for part in html.split('href="#')[1:]}
+    assert {t for t in targets if f'id="{t}"' not in html} == set()
+
+
+def test_nbconvert_renders_one_chapter_as_pdf(chapter):
+    from pypdf import PdfReader
+
+    pdf = chapter / "01-participation.pdf"
+    reader = PdfReader(pdf)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "1. Who came to Tashkent" in text and "Figure 1." in text
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    assert "/CreationDate" not in reader.metadata
+
+
+def test_the_whole_report_fails_on_a_dangling_reference_one_chapter_does_not():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 7. A chapter\n\nAs [Table](#tab-elsewhere) shows.")]
+    with pytest.raises(build.BuildError, match="#tab-elsewhere"):
+        build.to_html(nb, build.report_meta({"sources": [{"title": "t", "path": "p"}]}, "0" * 64))
+    html, _ = ReportHTMLExporter().from_notebook_node(nb)
+    assert "As Table shows." in html and "#tab-elsewhere" not in html
+
+
+def test_executed_removed_cells_still_run_before_they_are_removed():
+    """remove-cell drops a cell from the page, not from the run (`--execute` with our exporter)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("hidden = 6 * 7", metadata={"tags": ["remove-cell"]}),
+        nbformat.v4.new_code_cell("print(f'answer {hidden}')"),
+    ]
+    exporter = ReportHTMLExporter(config=Config({"ExecutePreprocessor": {"enabled": True}}), analyst=True)
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"path": str(ROOT)}})
+    assert "answer 42" in html
+    assert "6 * 7" not in html
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str):
+        super().__init__("localhost", timeout=120)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def test_jupyterlab_export_menu_route(tmp_path, chapter):
+    """JupyterLab's File > Save and Export Notebook As lists GET /api/nbconvert and downloads
+    GET /nbconvert/<format>/<path> (a format name of [A-Za-z0-9_] only): both, from a real
+    Jupyter Server on a Unix socket."""
+    sock = str(tmp_path / "server.sock")
+    token = "test-token"
+    server = subprocess.Popen(
+        [str(BIN / "jupyter"), "server", "--no-browser", "--allow-root", f"--ServerApp.sock={sock}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        # No server extensions (JupyterLab's own included): the export routes are the server's.
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_NO_CONFIG": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not os.path.exists(sock):
+            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+        def get(url: str):
+            connection = UnixHTTPConnection(sock)
+            connection.request("GET", url, headers={"Authorization": f"token {token}"})
+            response = connection.getresponse()
+            return response.status, response.getheader("Content-Type", ""), response.read()
+
+        status, _, body = get("/api/nbconvert")
+        assert status == 200
+        formats = json.loads(body)
+        assert formats[HTML_NAME]["output_mimetype"] == "text/html"
+        assert formats[PDF_NAME]["output_mimetype"] == "application/pdf"
+        path = CHAPTER.relative_to(ROOT).as_posix()
+        status, kind, body = get(f"/nbconvert/{HTML_NAME}/{path}?download=true")
+        assert (status, kind.split(";")[0]) == (200, "text/html")
+        assert body == (chapter / "01-participation.html").read_bytes()  # as the command line gave it
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
