@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -29,6 +31,8 @@ def _pyenv_versions() -> None:
     3.11, 3.12 and 3.13 for this run, as `pyenv shell 3.11.x 3.12.x 3.13.x` would. Without
     pyenv, or with PYENV_VERSION already set, nothing changes."""
     root = os.environ.get("PYENV_ROOT")
+    if not root and shutil.which("pyenv"):
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
     if not root or os.environ.get("PYENV_VERSION") or not (Path(root) / "versions").is_dir():
         return
     newest: dict[str, tuple[int, str]] = {}
