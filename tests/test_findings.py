@@ -20,8 +20,8 @@ def facts():
 
 
 def plain(markdown: str) -> str:
-    """The finding as a reader reads it: marked numbers as their text."""
-    return re.sub(r"<(?:span|a)[^>]*>([^<]*)</(?:span|a)>", r"\1", markdown)
+    """The finding as a reader reads it: marked numbers as their text, one space between words."""
+    return " ".join(re.sub(r"<(?:span|a)[^>]*>([^<]*)</(?:span|a)>", r"\1", markdown).split())
 
 
 def copied(facts: Facts) -> Facts:
