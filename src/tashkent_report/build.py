@@ -109,7 +109,7 @@ def report_meta(article: dict, inputs: str) -> dict:
         "subtitle": "The 10th International Conference of the SCO's Regional Anti-Terrorist "
         "Structure and the 2nd CIS Conference on countering terrorism and extremism, read from "
         "one French article by UzA, the national news agency of Uzbekistan",
-        "source": f"{source['title']}: {source['path']}",
+        "source": f"{source['title']} (address and other sources: §4.3)",
         "date_note": "The article gives no date. The conferences were held on 4-5 September 2024 "
         "(context, not from the article: EAG, 9 September 2024; Gazeta.uz, 5 September 2024; §3.1).",
         "version": f"{__version__}, inputs {inputs[:12]}",
