@@ -219,12 +219,15 @@ def test_the_hint_gives_where_the_quote_first_occurs():
     )
 
 
-def test_inferred_statement_with_an_attribution_stops(data_copy):
+def test_statement_not_attributed_by_the_text_must_not_have_an_attribution_quote(data_copy):
+    rows = data_copy.rows("facts/statements.csv")
+    attribution = rows[2][rows[0].index("attribution")]  # statement 2, line 3: not 'explicit'
+    assert attribution != "explicit"
     data_copy.set_cell("facts/statements.csv", 3, "attribution_quote", "Les exercices")
     data_copy.set_cell("facts/statements.csv", 3, "attribution_start", "1452")
     data_copy.set_cell("facts/statements.csv", 3, "attribution_end", "1465")
     expect(data_copy, "facts/statements.csv", 3, "attribution_quote",
-           "attribution 'inferred' must not have an attribution_quote")
+           f"attribution '{attribution}' must not have an attribution_quote")
 
 
 def test_descriptor_without_the_article_stops(data_copy):
