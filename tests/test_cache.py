@@ -178,3 +178,13 @@ def test_pruning_goes_by_last_use_not_by_name(data_copy, monkeypatch, full_loads
     load_facts(data_copy.datapackage)  # a third entry: the least recently used goes
     assert recent.exists() and not old.exists()
     assert len(entries(data_copy)) == 2
+
+
+def test_two_copies_of_the_same_data_keep_their_own_paths(data_copy, full_loads):
+    twin = data_copy.root.parent / "twin"
+    shutil.copytree(data_copy.root, twin)
+    first = load_facts(data_copy.datapackage)
+    second = load_facts(twin / "datapackage.json")  # same bytes, another place: not the first's facts
+    assert first.paths["figures"].parent.parent == data_copy.root
+    assert second.paths["figures"].parent.parent == twin
+    assert len(full_loads) == 2

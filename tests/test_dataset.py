@@ -1,10 +1,13 @@
 """The fact tables load, every quote sits at its offsets, and bad input stops with a clear message."""
 
+import json
 import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from tashkent_report.dataset import DataError, load_facts, paragraph_of, paragraphs
+from tashkent_report.dataset import DataError, check_quotes, load_facts, paragraph_of, paragraphs
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +101,8 @@ def expect(data_copy, file: str, line: int | None, field: str, detail: str):
 
 def test_changed_source_text_stops(data_copy):
     data_copy.edit_article("quelque 250", "quelque 260", rehash=False)
-    expect(data_copy, ".fr.txt", None, "hash", "source text has changed.*sha256")
+    message = expect(data_copy, ".fr.txt", None, "hash", "source text has changed.*sha256")
+    assert message.endswith("The article is kept verbatim; restore it from the seed instead of editing it.")
 
 
 def test_quote_not_at_its_offsets_stops(data_copy):
@@ -244,3 +248,68 @@ def test_duplicated_column_stops_at_the_header(data_copy):
         load_facts(data_copy.datapackage)
     assert caught.value.file.endswith("facts/participation.csv")
     assert caught.value.line == 1 and "line 1 (header)" in str(caught.value)
+
+
+def test_offsets_without_a_quote_stop(data_copy):
+    # Statement 2 has no attribution: a start alone, without a quote, is an error.
+    data_copy.set_cell("facts/statements.csv", 3, "attribution_start", "1452")
+    expect(data_copy, "facts/statements.csv", 3, "attribution_quote",
+           "offsets 1452:<NA> are given without a quote")
+
+
+def test_a_quote_after_an_empty_one_is_still_checked(data_copy):
+    # Line 3 has no attribution quote; line 4's must still be checked.
+    data_copy.set_cell("facts/statements.csv", 4, "attribution_start", "1702")
+    expect(data_copy, "facts/statements.csv", 4, "attribution_quote", r"text\[1702:1742\]")
+
+
+def test_quote_with_one_offset_missing_stops(data_copy):
+    data_copy.set_cell("facts/statements.csv", 2, "attribution_end", "")
+    expect(data_copy, "facts/statements.csv", 2, "attribution_start",
+           r"quote 'Comme le souligne .*' has no offsets \(attribution_start, attribution_end\)")
+
+
+def test_the_hint_gives_where_the_quote_first_occurs():
+    frame = pd.DataFrame({"quote": ["abc"], "start": [1], "end": [4]})
+    with pytest.raises(DataError) as caught:
+        check_quotes("abc abc", frame, Path("t.csv"))
+    assert caught.value.detail == "text[1:4] is 'bc ', not the quote 'abc'; the quote occurs at 0:3"
+    frame = pd.DataFrame({"quote": ["xyz"], "start": [0], "end": [3]})
+    with pytest.raises(DataError) as caught:
+        check_quotes("abc abc", frame, Path("t.csv"))
+    assert caught.value.detail == (
+        "text[0:3] is 'abc', not the quote 'xyz'; the quote occurs nowhere in the article "
+        "(check apostrophes ’ and ')"
+    )
+
+
+def test_statement_not_attributed_by_the_text_must_not_have_an_attribution_quote(data_copy):
+    rows = data_copy.rows("facts/statements.csv")
+    attribution = rows[2][rows[0].index("attribution")]  # statement 2, line 3: not 'explicit'
+    assert attribution != "explicit"
+    data_copy.set_cell("facts/statements.csv", 3, "attribution_quote", "Les exercices")
+    data_copy.set_cell("facts/statements.csv", 3, "attribution_start", "1452")
+    data_copy.set_cell("facts/statements.csv", 3, "attribution_end", "1465")
+    expect(data_copy, "facts/statements.csv", 3, "attribution_quote",
+           f"attribution '{attribution}' must not have an attribution_quote")
+
+
+def test_descriptor_without_the_article_stops(data_copy):
+    descriptor = json.loads(data_copy.datapackage.read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "article"]
+    data_copy.datapackage.write_text(json.dumps(descriptor), encoding="utf-8")
+    expect(data_copy, "datapackage.json", None, "resources", "no resource named 'article'")
+
+
+def test_missing_source_text_stops(data_copy):
+    data_copy.article.unlink()
+    with pytest.raises(DataError) as caught:
+        load_facts(data_copy.datapackage)
+    assert caught.value.file.endswith(".fr.txt")
+    assert caught.value.detail.startswith("cannot read the source text: ")
+
+
+def test_source_text_not_in_utf8_stops_even_with_its_hash(data_copy):
+    data_copy.article.write_bytes(data_copy.article.read_text(encoding="utf-8").encode("latin-1", "replace"))
+    data_copy.rehash()
+    expect(data_copy, ".fr.txt", None, "encoding", "not valid UTF-8")
