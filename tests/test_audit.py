@@ -6,7 +6,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from tashkent_report import audit, findings, prose
+from tashkent_report import audit
 from tashkent_report.dataset import load_facts
 
 FIGURES = pd.DataFrame({"value": [20, 47]})
@@ -20,8 +20,18 @@ def notebook(*cells):
     return [(Path("notebooks/09-test.ipynb"), nb)]
 
 
-def prose_cell(markdown: str):
-    cell = nbformat.v4.new_code_cell("prose.say(...)")
+def evaluated(markdown: str, **values):
+    """A Markdown cell with its {eval} results stored, as JupyterLab and the build store them."""
+    cell = nbformat.v4.new_markdown_cell(markdown)
+    cell.metadata["user_expressions"] = [
+        {"expression": name, "result": {"status": "ok", "data": {"text/plain": repr(value)}, "metadata": {}}}
+        for name, value in values.items()]
+    return cell
+
+
+def printed(markdown: str):
+    """A code cell that prints prose as Markdown (what the report no longer does)."""
+    cell = nbformat.v4.new_code_cell("Markdown(...)")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": markdown})]
     return cell
 
@@ -40,8 +50,7 @@ def test_number_words_count_too():
 
 
 def test_numbers_inserted_by_name_quotes_and_allowed_forms_pass():
-    text = prose.text("The article states {{ n }} delegations in total.", n=47)
-    nbs = notebook(prose_cell(text),
+    nbs = notebook(evaluated("The article states {eval}`n` delegations in total.", n=47),
                    nbformat.v4.new_markdown_cell("« vingt-deux institutions » on 4 September 2024, "
                                                  "Table 3 and statement 2 (paragraph 4); `make test`."))
     result = audit.check(nbs, FIGURES)
@@ -49,10 +58,34 @@ def test_numbers_inserted_by_name_quotes_and_allowed_forms_pass():
     assert set(result["status"]) == {"named", "allowed"}
 
 
-def test_a_number_beside_a_named_one_in_prose_is_still_caught():
-    text = prose.text("{{ n }} delegations, and 16 more entities.", n=47)
+def test_a_number_beside_a_named_one_in_markdown_is_still_caught():
     with pytest.raises(audit.AuditError, match="'16'"):
-        audit.check(notebook(prose_cell(text)), FIGURES)
+        audit.check(notebook(evaluated("{eval}`n` delegations, and 16 more entities.", n=47)), FIGURES)
+
+
+def test_numbers_in_printed_prose_are_not_named():
+    with pytest.raises(audit.AuditError, match="'47' in its printed prose"):
+        audit.check(notebook(printed("There were 47 delegations.")), FIGURES)
+
+
+def test_an_ordered_lists_numbers_are_markup_but_a_line_starting_with_a_number_is_not():
+    items = notebook(nbformat.v4.new_markdown_cell("1. **Alpha.** Text\n   more\n2. Beta\n10. Gamma"))
+    assert audit.check(items, FIGURES).empty
+    inside = notebook(nbformat.v4.new_markdown_cell("A paragraph that goes on and\n12. is not a list."))
+    with pytest.raises(audit.AuditError, match="'12'"):
+        audit.check(inside, FIGURES)
+
+
+def test_no_blanket_year_or_list_number_in_the_allow_list():
+    nbs = notebook(nbformat.v4.new_markdown_cell("Held since 2013."))
+    with pytest.raises(audit.AuditError, match="'2013'"):
+        audit.check(nbs, FIGURES)
+
+
+def test_the_title_block_is_audited_and_named_as_such():
+    assert set(audit.check([], FIGURES, title=["The 20th conference"])["status"]) == {"data"}
+    with pytest.raises(audit.AuditError, match="title block .* '21'"):
+        audit.check([], FIGURES, title=["The 21st conference"])
 
 
 def test_captions_may_hold_data_values_but_not_others():
@@ -65,22 +98,11 @@ def test_captions_may_hold_data_values_but_not_others():
         audit.check(notebook(cell), FIGURES)
 
 
-def test_strict_templates_refuse_a_value_the_analysis_did_not_give():
-    from jinja2 import UndefinedError
-
-    with pytest.raises(UndefinedError):
-        prose.text("{{ delegations }} delegations")
-
-
-def test_changing_a_figure_changes_the_findings_that_state_it():
-    facts = load_facts()
-    before = findings.key_findings_markdown(facts)
-    assert '<a class="num" href="#q-delegations" data-value="f.delegations">47</a>' in before
-    facts.figures.loc[facts.figures["id"] == "delegations", "value"] = 48
-    after = findings.key_findings_markdown(facts)
-    assert "delegations\">48</a>" in after and "delegations\">47</a>" not in after
-    # the entities-against-delegations finding follows it too
-    assert "data-value=\"v.entities\">63</span> entities listed" in after
+def test_counts_add_up_by_status():
+    nbs = notebook(evaluated("{eval}`n` delegations on 4 September 2024.", n=47))
+    counted = audit.counts(audit.check(nbs, FIGURES))
+    shown = (counted.total, counted.named, counted.allowed, counted.data, counted.unaccounted)
+    assert shown == (3, 1, 2, 0, 0)
 
 
 def test_changing_a_figure_in_the_data_stops_the_build_at_the_numeral_audit(data_copy):
@@ -98,6 +120,6 @@ def test_a_french_quotation_must_be_the_articles_words_exactly():
     straight = notebook(nbformat.v4.new_markdown_cell("It says « Lors de l'ouverture »."))
     with pytest.raises(audit.AuditError, match="cell 1 .* not in the article verbatim .*apostrophes"):
         audit.check_quotes(straight, article)
-    english = notebook(prose_cell("the clause « the lack of mutual trust »"))
+    english = notebook(printed("the clause « the lack of mutual trust »"))
     with pytest.raises(audit.AuditError, match="use English quotation marks"):
         audit.check_quotes(english, article)

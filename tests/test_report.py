@@ -63,7 +63,8 @@ def render_committed(analyst: bool = True):
     from tashkent_report.dataset import load_facts
 
     book = build.combine([(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)])
-    meta = build.report_meta(load_facts().article, build.fingerprint())
+    facts = load_facts()
+    meta = build.report_meta(facts.article, build.fingerprint(), facts.events)
     html = build.to_html(book, meta)
     return html, build.to_html(book, meta, analyst=True) if analyst else None, build.to_pdf(html)
 

@@ -1,16 +1,18 @@
 """The numeral audit of the report itself: no number in its prose is typed by hand.
 
-Every number in the report's prose (Markdown cells, prose rendered by ``prose.say``, table and
-figure captions, alt texts), in digits or English words, outside verbatim French quotations and
-code, must be one of:
+Every number a reader sees in the report's prose (Markdown cells, table and figure captions,
+alt texts, the title block), in digits or English words, outside verbatim French quotations
+and code, must be one of:
 
-- *named*: inserted by ``prose`` from a value the analysis computed (a marked element);
-- *data*: in a caption or alt text written by code from a table, equal to a value the report
-  states by name or to one of the article's figures;
+- *named*: a MyST ``{eval}`` expression's result, computed by the kernel from the data;
+- *data*: in a caption, alt text or the title block, written by code from the data and equal
+  to a value the report states by name or to one of the article's figures;
 - *allowed*: matched by an entry of ``data/audit/report_numbers.csv``, each with its reason
-  (section numbers, dates of sources, names such as "Vostok-Antiterror 2024").
+  (section numbers in headings and cross-references, the dates the prose names, names such as
+  "Vostok-Antiterror 2024").
 
-Anything else stops the build, naming the notebook and the cell.
+The numbers of an ordered Markdown list are list markup, read as such with markdown-it, not
+numbers in the prose. Anything else stops the build, naming the notebook and the cell.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from .config import DATA, relative
+from .config import DATA, EXECUTED_VARIABLE, chapters, relative
+from .expressions import ROLE, shown, stored
 from .numerals import find_numerals
 
 ALLOWED = DATA / "audit" / "report_numbers.csv"
@@ -55,18 +58,6 @@ def _strip(text: str) -> str:
     return text
 
 
-def _named(html: str) -> tuple[str, list[str]]:
-    """The text with marked values blanked out, and the marked values themselves."""
-    soup = BeautifulSoup(html, "html.parser")
-    values = []
-    for element in soup.select(".num"):
-        values.append(element.get_text())
-        element.replace_with(" ")
-    for element in soup.select('[lang="fr"], code, pre'):
-        element.replace_with(" ")
-    return soup.get_text(" "), values
-
-
 def numbers_in(text: str, rules: list[Allowed]) -> list[tuple[str, str | None]]:
     """Each number in ``text`` with the reason it is allowed, or None."""
     text = _strip(text)
@@ -78,15 +69,53 @@ def numbers_in(text: str, rules: list[Allowed]) -> list[tuple[str, str | None]]:
     return found
 
 
+def list_markers(markdown: str) -> list[tuple[int, int]]:
+    """(start, end) of each ordered list item's number in the Markdown, found by markdown-it."""
+    from markdown_it import MarkdownIt
+
+    lines = markdown.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    spans = []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type == "list_item_open" and token.info and token.map:
+            line = lines[token.map[0]]
+            at = line.index(token.info + token.markup)
+            start = offsets[token.map[0]] + at
+            spans.append((start, start + len(token.info)))
+    return spans
+
+
+def _blank(text: str, spans) -> str:
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _markdown(cell) -> tuple[str, list[str]]:
+    """The cell's Markdown with expressions and list numbers blanked, and the expressions' values."""
+    results = stored(cell)
+    values = []
+    for match in ROLE.finditer(cell.source):
+        result = results.get(match.group(1))
+        if result is not None and result.get("status") == "ok":
+            _, text = shown(result)
+            values.append(" ".join(BeautifulSoup(text, "html.parser").get_text(" ").split()))
+        else:
+            values.append("")  # not yet evaluated (a notebook saved without running it)
+    text = _blank(cell.source, [m.span() for m in ROLE.finditer(cell.source)])
+    text = _blank(text, list_markers(text))
+    return HTML_TAG.sub(" ", text), values
+
+
 def _pieces(cell) -> list[tuple[str, str]]:
-    """(kind, text) for everything a reader sees of a cell: Markdown, prose, captions, alt texts."""
-    if cell.cell_type == "markdown":
-        return [("markdown", cell.source)]
+    """(kind, text) for what a reader sees of a code cell: printed prose, captions, alt texts."""
     pieces = []
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if "text/markdown" in data:
-            pieces.append(("prose", data["text/markdown"]))
+            pieces.append(("printed prose", data["text/markdown"]))
         meta = output.get("metadata", {}).get("image/png", {})
         for key in ("caption", "alt"):
             if meta.get(key):
@@ -98,28 +127,50 @@ def _pieces(cell) -> list[tuple[str, str]]:
     return pieces
 
 
+def report_notebooks() -> list[tuple[Path, object]]:
+    """The chapters as this build executed them, where the build hands them over; else as saved.
+
+    The build executes the chapter that runs this audit after the others and names their folder
+    in $TASHKENT_EXECUTED_NOTEBOOKS; that chapter itself, and every chapter when JupyterLab or
+    nbval runs it, is read as saved (its Markdown is current; its captions are its last run's).
+    """
+    import os
+
+    import nbformat
+
+    handed = os.environ.get(EXECUTED_VARIABLE)
+    result = []
+    for path in chapters():
+        executed = Path(handed) / path.name if handed else None
+        source = executed if executed is not None and executed.is_file() else path
+        result.append((path, nbformat.read(source, as_version=4)))
+    return result
+
+
 def audit(executed: list[tuple[Path, object]], figures: pd.DataFrame, rules: list[Allowed] | None = None,
-          ) -> pd.DataFrame:
+          title: list[str] = ()) -> pd.DataFrame:
     """Every number in the report's prose, with how it is accounted for (or 'unaccounted')."""
     rules = allowed() if rules is None else rules
     rows, known = [], {str(v) for v in figures["value"]}
     pending = []
     for path, nb in executed:
         for index, cell in enumerate(nb.cells):
-            for kind, text in _pieces(cell):
-                if kind == "prose":
-                    text, values = _named(text)
-                    known.update(values)
-                    cell_id = cell.get("id", "?")
-                    rows += [(path, index, cell_id, kind, v, "named", "inserted by name") for v in values]
-                elif kind == "markdown":
-                    text = HTML_TAG.sub(" ", text)
-                pending.append((path, index, cell.get("id", "?"), kind, text))
+            cell_id = cell.get("id", "?")
+            if cell.cell_type == "markdown":
+                text, values = _markdown(cell)
+                known.update(values)
+                rows += [(path, index, cell_id, "markdown", v, "named", "an {eval} expression's result")
+                         for v in values]
+                pending.append((path, index, cell_id, "markdown", text))
+            else:
+                pending += [(path, index, cell_id, kind, text) for kind, text in _pieces(cell)]
+    pending += [(None, None, "", "title block", text) for text in title]
+    written_by_code = ("caption", "alt", "title block")
     for path, index, cell_id, kind, text in pending:
         for numeral, reason, value in numbers_in(text, rules):
             if reason:
                 status = "allowed"
-            elif kind in ("caption", "alt") and (numeral in known or str(value) in known):
+            elif kind in written_by_code and (numeral in known or str(value) in known):
                 status, reason = "data", "written by code from the data"
             else:
                 status, reason = "unaccounted", "typed by hand?"
@@ -127,17 +178,28 @@ def audit(executed: list[tuple[Path, object]], figures: pd.DataFrame, rules: lis
     return pd.DataFrame(rows, columns=["notebook", "cell", "id", "where", "number", "status", "reason"])
 
 
-def check(executed: list[tuple[Path, object]], figures: pd.DataFrame) -> pd.DataFrame:
+def counts(result: pd.DataFrame):
+    """How many numbers: ``total``, and by status ``named``, ``data``, ``allowed``, ``unaccounted``."""
+    from types import SimpleNamespace
+
+    by_status = result["status"].value_counts()
+    return SimpleNamespace(total=len(result), **{
+        status: int(by_status.get(status, 0)) for status in ("named", "data", "allowed", "unaccounted")})
+
+
+def check(executed: list[tuple[Path, object]], figures: pd.DataFrame, title: list[str] = ()) -> pd.DataFrame:
     """The audit, or AuditError naming the first notebook and cell with an unaccounted number."""
-    result = audit(executed, figures)
+    result = audit(executed, figures, title=title)
     bad = result[result["status"] == "unaccounted"]
     if not bad.empty:
         first = bad.iloc[0]
         others = f" ({len(bad) - 1} more)" if len(bad) > 1 else ""
+        where = ("the report's title block (build.report_meta)" if first["notebook"] is None else
+                 f"{relative(first['notebook'])}, cell {first['cell'] + 1} (id {first['id']})")
         raise AuditError(
-            f"{relative(first['notebook'])}, cell {first['cell'] + 1} (id {first['id']}): the number "
-            f"{first['number']!r} in its {first['where']} is not inserted from the data{others}. State it "
-            "with prose.say and a named value, or add a pattern with its reason to "
+            f"{where}: the number {first['number']!r} in its {first['where']} is not inserted from "
+            f"the data{others}. Compute it in a code cell and name it in the Markdown as "
+            "{eval}`name`, or add a pattern with its reason to "
             f"{relative(ALLOWED)}."
         )
     return result
@@ -151,9 +213,9 @@ def french_quotes(executed: list[tuple[Path, object]], article: str) -> pd.DataF
     rows = []
     for path, nb in executed:
         for index, cell in enumerate(nb.cells):
-            for kind, text in _pieces(cell):
-                if kind not in ("markdown", "prose"):
-                    continue
+            texts = [cell.source] if cell.cell_type == "markdown" else [
+                text for kind, text in _pieces(cell) if kind == "printed prose"]
+            for text in texts:
                 for match in FRENCH.finditer(text):
                     quote = " ".join(match.group()[1:-1].split())
                     quote = HTML_TAG.sub("", quote)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__, execution, publish
-from .config import DATA, NOTEBOOKS, REPORTS, ROOT, relative
+from .config import DATA, EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, ROOT, chapters, relative
 from .errors import BuildError
 from .interrupts import Interrupted, raised_as_exceptions
 
@@ -50,7 +50,7 @@ DOING = [""]  # the step under way, for the message of an interrupted build
 
 def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
     """The chapters, in the order their numbers give."""
-    return sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+    return chapters(folder)
 
 
 @contextmanager
@@ -100,15 +100,17 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def report_meta(article: dict, inputs: str) -> dict:
-    """What the title block and the PDF metadata say."""
+def report_meta(article: dict, inputs: str, events=None) -> dict:
+    """What the title block and the PDF metadata say; the conferences' names from ``events``."""
     source = article["sources"][0]
+    names = (list(events["name_en"]) if events is not None else
+             ["International Conference of the SCO's Regional Anti-Terrorist Structure",
+              "CIS Conference on countering terrorism and extremism"])
     return {
         "title": "Countering terrorism in Tashkent: the joint RATS SCO and CIS conferences, "
         "as UzA reported them",
-        "subtitle": "The 10th International Conference of the SCO's Regional Anti-Terrorist "
-        "Structure and the 2nd CIS Conference on countering terrorism and extremism, read from "
-        "one French article by UzA, the national news agency of Uzbekistan",
+        "subtitle": f"The {names[0]} and the {names[1]}, read from one French article by UzA, the "
+        "national news agency of Uzbekistan",
         "source": f"{source['title']} (address and other sources: §4.3)",
         "date_note": "The article gives no date. The conferences were held on 4-5 September 2024 "
         "(context, not from the article: EAG, 9 September 2024; Gazeta.uz, 5 September 2024; §3.1).",
@@ -122,20 +124,44 @@ def report_meta(article: dict, inputs: str) -> dict:
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
+def audits_the_report(path: Path) -> bool:
+    """A chapter whose metadata says it audits the executed report (the methods chapter)."""
+    import json
+
+    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return bool(metadata.get("tashkent_report", {}).get("audits_the_report"))
+
+
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
     """Execute notebooks side by side (each its own kernel process); report each as it ends.
 
+    A chapter that audits the report runs after the others and reads them as this build
+    executed them (from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS), not as saved.
     The first failure stops the others; every kernel is shut down before this returns or raises.
     """
-    return execution.Execution(paths, timeout, workers=WORKERS).run()
+    import tempfile
+
+    import nbformat
+
+    auditors = [p for p in paths if audits_the_report(p)]
+    others = [p for p in paths if p not in auditors]
+    executed = dict(execution.Execution(others, timeout, workers=WORKERS).run())
+    if auditors:
+        with tempfile.TemporaryDirectory(prefix="tashkent-executed-") as folder:
+            for path, nb in executed.items():
+                nbformat.write(nb, Path(folder) / path.name)
+            env = {EXECUTED_VARIABLE: folder}
+            executed.update(execution.Execution(auditors, timeout, workers=WORKERS, env=env).run())
+    return [(path, executed[path]) for path in paths]
 
 
-def audit_numbers(executed: list[tuple[Path, object]], facts) -> None:
+def audit_numbers(executed: list[tuple[Path, object]], facts, meta: dict) -> None:
     """No number in the prose that the data do not give or the allow-list does not explain."""
     from .audit import AuditError, check, check_quotes
 
+    title = [meta[key] for key in ("title", "subtitle", "source", "date_note")]
     try:
-        check(executed, facts.figures)
+        check(executed, facts.figures, title)
         check_quotes(executed, facts.text)
     except AuditError as exc:
         raise BuildError(str(exc)) from exc
@@ -163,12 +189,16 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     folded; cells tagged remove-input or remove-cell are left out of both. A cross-reference
     that points nowhere stops the build.
     """
-    from .exporters import BrokenReferences, ReportHTMLExporter
+    from traitlets.config import Config
 
-    exporter = ReportHTMLExporter(analyst=analyst, strict_references=True)
+    from .exporters import BrokenReferences, ReportHTMLExporter
+    from .expressions import ExpressionError
+
+    strict = Config({"SubstituteExpressions": {"strict": True}})
+    exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True)
     try:
         html, _ = exporter.from_notebook_node(nb, resources={"report": meta})
-    except BrokenReferences as exc:
+    except (BrokenReferences, ExpressionError) as exc:
         raise BuildError(str(exc)) from exc
     return html
 
@@ -213,7 +243,7 @@ def build(
         publish.check(out, OUTPUT_NAMES)
     with step("checking data/ (hash, schemas, quotes, numeral audit)"):
         facts = load_facts()
-    meta = report_meta(facts.article, inputs)
+    meta = report_meta(facts.article, inputs, facts.events)
     print(f"  executing {len(paths)} notebooks, {WORKERS} at a time, each in a fresh kernel "
           f"(cell time limit {timeout} s)", flush=True)
     started = time.perf_counter()
@@ -221,7 +251,7 @@ def build(
     executed = execute_all(paths, timeout)
     print(f"  executed all notebooks in {time.perf_counter() - started:.1f} s")
     with step("auditing every number in the report's prose"):
-        audit_numbers(executed, facts)
+        audit_numbers(executed, facts, meta)
     book = combine(executed)
     outputs = {}
     with step("rendering HTML (readers' and analysts' editions)"):
@@ -236,14 +266,15 @@ def build(
     return outputs
 
 
-def execute_in_place(timeout: int = execution.CELL_TIMEOUT) -> None:
-    """Re-execute every notebook, each in a fresh kernel, and save it with its outputs.
+def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | None = None) -> None:
+    """Re-execute every notebook, each in a fresh kernel, and save it with its outputs and the
+    results of its Markdown cells' expressions.
 
     Nothing is saved unless every notebook ran; each is then replaced in one rename.
     """
     import nbformat
 
-    paths = notebooks()
+    paths = notebooks() if paths is None else paths
     check_notebooks(paths)
     for path, nb in execute_all(paths, timeout):
         staged = path.with_name(f".{path.name}.{os.getpid()}")

@@ -29,3 +29,10 @@ def relative(path: Path) -> str:
         return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
+# The build hands the notebooks it has executed to the one that audits them (04), by folder.
+EXECUTED_VARIABLE = "TASHKENT_EXECUTED_NOTEBOOKS"
+
+
+def chapters(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The report's chapters, in the order their numbers give."""
+    return sorted(folder.glob("[0-9][0-9]-*.ipynb"))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .config import relative
 from .errors import BuildError
+from .expressions import ExpressionError
 from .interrupts import held
 
 # Each notebook takes 3-15 s in all; no cell of this report needs more than a few seconds, so
@@ -100,6 +101,12 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     where = relative(path) + _cell(run)
+    if isinstance(exc, ExpressionError):
+        return BuildError(
+            f"{relative(path)}, {exc}",
+            "Define the name in a code cell above the Markdown cell, or correct the expression: open "
+            "the notebook (make lab) and run it top to bottom; then run make report again.",
+        )
     if isinstance(exc, CellExecutionError):
         return BuildError(
             f"{where} failed: {exc.ename}: {_short(exc.evalue)}",
@@ -162,8 +169,10 @@ async def _shutdown(client) -> None:
 class Execution:
     """Run notebooks side by side; :meth:`run` returns them executed, in the order given."""
 
-    def __init__(self, paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2):
+    def __init__(self, paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
+                 env: dict[str, str] | None = None):
         self.paths = list(paths)
+        self.env = env  # extra environment variables for the kernels
         self.timeout = timeout
         self.workers = max(1, workers)
         self.running: dict[Path, dict] = {}
@@ -237,8 +246,7 @@ class Execution:
         self._results = [task.result() for task in tasks]
 
     async def _one(self, path: Path, slots: asyncio.Semaphore):
-        from nbclient import NotebookClient
-
+        from .expressions import ReportClient
         from .kernels import AsyncIPCKernelManager
 
         async with slots:
@@ -248,7 +256,7 @@ class Execution:
             def on_cell_execute(cell, cell_index, **_):
                 run.update(index=cell_index, id=cell.get("id"))
 
-            client = NotebookClient(
+            client = ReportClient(
                 nb, timeout=self.timeout, kernel_name="python3", record_timing=False,
                 kernel_manager_class=AsyncIPCKernelManager, shutdown_kernel="immediate",
                 on_cell_execute=on_cell_execute,
@@ -256,7 +264,8 @@ class Execution:
             )
             try:
                 # The kernel's own stderr is only its start-up chatter; errors come back as outputs.
-                await client.async_execute(stderr=subprocess.DEVNULL)
+                extra = {"env": {**os.environ, **self.env}} if self.env else {}
+                await client.async_execute(stderr=subprocess.DEVNULL, **extra)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import Exporter, HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Bool, Set, default
 from traitlets.config import Config
 
 from .config import ROOT
+from .expressions import ReportExecutePreprocessor, SubstituteExpressions
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME = "report_html"
@@ -87,6 +88,13 @@ class ReportHTMLExporter(HTMLExporter):
     def _exclude_output_prompt_default(self):
         return True
 
+    @default("default_preprocessors")
+    def _default_preprocessors_default(self):
+        # --execute also evaluates the Markdown cells' {eval} expressions, as JupyterLab does.
+        stock = "nbconvert.preprocessors.ExecutePreprocessor"
+        return [ReportExecutePreprocessor if p == stock else p
+                for p in Exporter.default_preprocessors.default_args[0]]
+
     @property
     def default_config(self):
         config = super().default_config.copy()
@@ -101,6 +109,7 @@ class ReportHTMLExporter(HTMLExporter):
     def __init__(self, config=None, **kw):
         super().__init__(config=config, **kw)
         self.register_preprocessor(ReportTagRemovePreprocessor(parent=self), enabled=True)
+        self.register_preprocessor(SubstituteExpressions(parent=self), enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         from .report import finish
@@ -150,9 +159,9 @@ class ReportPDFExporter(ReportHTMLExporter):
 def chapter_meta(name: str | None) -> dict:
     """The title block of one chapter rendered on its own: the report's, naming the chapter."""
     from .build import fingerprint, report_meta
-    from .dataset import load_article
+    from .dataset import load_facts
 
-    _, article = load_article()
-    meta = report_meta(article, fingerprint())
+    facts = load_facts()
+    meta = report_meta(facts.article, fingerprint(), facts.events)
     meta["chapter"] = name or "one chapter"
     return meta

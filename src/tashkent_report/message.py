@@ -122,3 +122,16 @@ def coverage_alt(matrix: pd.DataFrame, labels: list[str], names: list[str]) -> s
         parts.append(f"{name}: in full, {'; '.join(full) or 'none'}; in part, {'; '.join(part) or 'none'}")
     head = "Grid of the points of the message (rows) against its versions (columns). "
     return head + ". ".join(parts) + "."
+
+
+def carried_phrase(points: pd.DataFrame, coverage: pd.DataFrame, statements: pd.DataFrame,
+                   article: str = "uza_fr"):
+    """The points the article carries, each with its statement and how fully: a phrase for prose."""
+    from .prose import joined
+
+    label = points.set_index("id")["label"]
+    order = statements.set_index("id")["order"]
+    links = article_links(coverage, article)
+    links = links.assign(at=[int(order[s]) for s in links["statement"]]).sort_values("at")
+    how = {"full": "in full", "part": "in part"}
+    return joined(f"‘{label[r.point]}’ (statement {r.at}, {how[r.coverage]})" for r in links.itertuples())

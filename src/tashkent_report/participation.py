@@ -271,3 +271,15 @@ def pool_values(pool: pd.DataFrame, stated: int) -> dict:
         "absent_at_least": members_only - int(stated),
         "absent_at_least_with_associate": everyone - int(stated),
     }
+
+
+def listing_phrases(values: dict) -> dict:
+    """The two phrases of the listing passage that vary with the data, from ``listing_values``."""
+    from .prose import Phrase
+
+    if values["whole_double_counting"] == values["whole_combinations"]:
+        double = "and every one of them adds"
+    else:
+        double = f"and {values['whole_double_counting']} of them add"
+    parts = [f"{r['part']} of the {r['of']} {r['group']}" for r in values["all_but_one"]]
+    return {"double_count": Phrase(double), "all_but_one": Phrase(", or ".join(parts))}

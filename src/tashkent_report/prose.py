@@ -1,99 +1,105 @@
-"""Prose that states numbers by name: the analysis returns values, a template states them.
+"""Values for the prose: what a Markdown cell's ``{eval}`` expressions name.
 
-``say(template, **values)`` renders a Jinja template with strict undefined handling: a name
-the template uses but the analysis did not give stops the notebook. Every number inserted is
-wrapped in a marked element (``<span class="num" data-value="name">``, or a link to its
-evidence when one is given), so the build can check that no number in the report's prose was
-typed by hand (see ``audit.py``). Templates state values; they do not compute them.
+The report's paragraphs are Markdown cells; each number in them is a MyST inline expression
+naming a value computed in a code cell above (``{eval}`fig.delegations```, see
+``expressions.py``). This module makes those values display as a reader should see them:
+
+- :class:`Value`: a number that links to the French words it rests on (HTML ``<a class="num">``,
+  plain text the number itself);
+- :func:`cite`: short citations linked to their full entry in the sources table;
+- :class:`Phrase` and :func:`names`: short phrases and groups of values with attribute access,
+  so that a sentence that varies with the data names one value instead of holding a template.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
-import numbers
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from IPython.display import Markdown
-from jinja2 import Environment, StrictUndefined
-from markupsafe import Markup
-
-_ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+import pandas as pd
 
 
 @dataclass(frozen=True)
 class Value:
-    """A number with its name and, where there is one, the anchor of its evidence."""
+    """A number with, where there is one, the anchor of its evidence."""
 
-    name: str
     value: object
     href: str | None = None
     fmt: str = "{}"
 
-    def __html__(self) -> str:
-        shown = html.escape(self.fmt.format(self.value))
-        name = html.escape(self.name, quote=True)
-        if self.href:
-            href = html.escape(self.href, quote=True)
-            return f'<a class="num" href="{href}" data-value="{name}">{shown}</a>'
-        return f'<span class="num" data-value="{name}">{shown}</span>'
-
     def __str__(self) -> str:
-        return self.__html__()
+        return self.fmt.format(self.value)
+
+    def __repr__(self) -> str:  # text/plain: what a reader without HTML sees
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        shown = html.escape(str(self), quote=False)
+        if self.href:
+            return f'<a class="num" href="{html.escape(self.href, quote=True)}">{shown}</a>'
+        return f'<span class="num">{shown}</span>'
 
 
-def _wrap(name: str, value):
-    """Numbers marked with their name (nested: ``parent.key``), strings escaped, recursively."""
-    if isinstance(value, Value):
-        return Markup(value.__html__())
-    if isinstance(value, dict):
-        return {k: _wrap(f"{name}.{k}", v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_wrap(f"{name}.{i}", v) for i, v in enumerate(value)]
-    if isinstance(value, str):
-        return html.escape(value, quote=False)
-    if isinstance(value, bool) or not isinstance(value, numbers.Number):
-        return value
-    return Markup(Value(name, value).__html__())
+class Phrase(str):
+    """A short phrase computed from the data; shown as its text, without a string's quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return html.escape(str(self), quote=False)
 
 
-def text(template: str, **values) -> str:
-    """The rendered Markdown, numbers marked; strings are escaped as text, never markup."""
-    wrapped = {name: _wrap(name, value) for name, value in values.items()}
-    return _ENV.from_string(template).render(**wrapped)
+class Markup(str):
+    """An HTML fragment built by the package from escaped data (links, lists)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return str(self)
 
 
-def say(template: str, **values) -> Markdown:
-    """The rendered Markdown, for display as a notebook cell's output."""
-    return Markdown(text(template, **values))
+def names(values: dict) -> SimpleNamespace:
+    """A dict of values as attributes (``listing.entities``), nested dicts too."""
+    return SimpleNamespace(**{k: names(v) if isinstance(v, dict) else v for k, v in values.items()})
 
 
-def figure(facts, figure_id: str, name: str | None = None) -> Value:
-    """An article figure, linked to its highlighted quote in Appendix A."""
-    row = facts.figures.set_index("id").loc[figure_id]
-    return Value(name or figure_id, int(row["value"]), href=f"#q-{figure_id}")
+def figures(facts) -> SimpleNamespace:
+    """Every article figure by id (``fig.delegations``), each linked to its highlighted quote."""
+    return SimpleNamespace(**{
+        row.id: Value(int(row.value), href=f"#q-{row.id}") for row in facts.figures.itertuples()
+    })
 
 
 def _date(value) -> str:
     """'2024-09-04' -> '4 September 2024'."""
-    import datetime as dt
-
     day = dt.date.fromisoformat(str(value))
     return f"{day.day} {day:%B %Y}"
 
 
-def cite(sources, *ids: str) -> Markup:
+def cite(sources: pd.DataFrame, *ids: str) -> Markup:
     """Short citations, 'Outlet, date', each linked to its full entry (outlet, title, date, URL)."""
     table = sources.set_index("id")
     links = []
     for source_id in ids:
         row = table.loc[source_id]
-        outlet = str(row["cite_as"])
-        when = "" if pd_isna(row["published"]) else f", {_date(row['published'])}"
-        links.append(f"[{html.escape(outlet, quote=False)}{when}](#src-{source_id})")
+        when = "" if pd.isna(row["published"]) else f", {_date(row['published'])}"
+        text = html.escape(f"{row['cite_as']}{when}", quote=False)
+        links.append(f'<a href="#src-{html.escape(source_id, quote=True)}">{text}</a>')
     return Markup("; ".join(links))
 
 
-def pd_isna(value) -> bool:
-    import pandas as pd
+def bullets(items) -> Markup:
+    """An HTML list of short texts (escaped)."""
+    return Markup("<ul>" + "".join(f"<li>{html.escape(str(i), quote=False)}</li>" for i in items) + "</ul>")
 
-    return bool(pd.isna(value))
+
+def joined(items, last: str = "and") -> Phrase:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return Phrase("".join(items))
+    return Phrase(f"{', '.join(items[:-1])} {last} {items[-1]}")

@@ -1,0 +1,155 @@
+"""MyST inline expressions: numbers in Markdown prose as ``{eval}`name```, computed by the kernel.
+
+A Markdown cell states a number by naming a value that a code cell above it computed:
+``{eval}`fig.delegations` delegations``. JupyterLab with jupyterlab-myst evaluates each
+expression in the notebook's kernel and stores the results in the cell's metadata,
+``user_expressions``: a list of ``{"expression": ..., "result": {"status", "data",
+"metadata"}}``; Jupyter Book 2 and mystmd render from that metadata.
+
+The build does the same through the same protocol (an ``execute_request`` with
+``user_expressions``, sent as the cell's turn comes, so every expression sees what the cells
+above it defined, as after Run All), stores the results where jupyterlab-myst stores them, and
+substitutes them when it renders (stock nbconvert would print the role's raw text). An
+expression that raises, or one with no stored result, stops the build naming the cell.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from nbclient import NotebookClient
+from nbclient.util import run_sync
+from nbconvert.preprocessors import ExecutePreprocessor, Preprocessor
+from traitlets import Bool
+
+METADATA = "user_expressions"
+# The role, not a mention of it in inline code (``{eval}`` preceded by a backtick).
+ROLE = re.compile(r"(?<!`)\{eval\}`([^`\n]+)`")
+# jupyterlab-myst shows a text/plain result without the quotes of a string's repr.
+_REPR_QUOTES = re.compile(r"""^(["'])(.*)\1$""", re.DOTALL)
+
+
+class ExpressionError(Exception):
+    """An ``{eval}`` expression that raised, or that has no stored result."""
+
+    def __init__(self, index: int, cell_id: str, expression: str, detail: str):
+        self.index, self.cell_id, self.expression, self.detail = index, cell_id, expression, detail
+        super().__init__(f"cell {index + 1} (id {cell_id}): the expression {{eval}}`{expression}` {detail}")
+
+
+def expressions(source: str) -> list[str]:
+    """The expressions of a Markdown cell, each once, in the order they first appear."""
+    return list(dict.fromkeys(match.group(1) for match in ROLE.finditer(source)))
+
+
+def stored(cell) -> dict[str, dict]:
+    """{expression: result} from a cell's metadata."""
+    return {item["expression"]: item["result"] for item in cell.get("metadata", {}).get(METADATA, [])}
+
+
+def shown(result: dict) -> tuple[str, str]:
+    """(kind, text) of a result as the reader sees it: 'html', 'markdown' or 'text'."""
+    data = result.get("data", {})
+    if "text/html" in data:
+        return "html", data["text/html"]
+    if "text/markdown" in data:
+        return "markdown", data["text/markdown"]
+    text = data.get("text/plain", "")
+    match = _REPR_QUOTES.match(text)
+    return "text", match.group(2) if match else text
+
+
+def _failure(result: dict | None) -> str | None:
+    if result is None:
+        return "has no result: run the notebook (make execute, or Run All in JupyterLab and save)"
+    if result.get("status") != "ok":
+        return f"failed: {result.get('ename', 'Error')}: {result.get('evalue', '')}"
+    return None
+
+
+def substitute(cell, index: int = 0, strict: bool = True) -> str:
+    """The cell's Markdown with each role replaced by its stored result (HTML inline).
+
+    ``strict``: a missing or failed result raises ExpressionError; otherwise the role is shown
+    as inline code, as jupyterlab-myst shows an expression it has no result for.
+    """
+    results = stored(cell)
+
+    def value(match: re.Match) -> str:
+        expression = match.group(1)
+        problem = _failure(results.get(expression))
+        if problem and strict:
+            raise ExpressionError(index, cell.get("id", "?"), expression, problem)
+        if problem:
+            return f"<code>{html.escape(expression, quote=False)}</code>"
+        kind, text = shown(results[expression])
+        if kind == "text":
+            quoted = html.escape(expression, quote=True)
+            return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
+        return text
+
+    return ROLE.sub(value, cell.source)
+
+
+class EvaluatesExpressions:
+    """A mixin for nbclient's NotebookClient (and nbconvert's ExecutePreprocessor).
+
+    Markdown cells are no longer skipped: their expressions are evaluated in the kernel when
+    their turn comes, and the results stored in the cell's metadata.
+    """
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "markdown":
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        found = expressions(cell.source)
+        if not found:
+            cell.metadata.pop(METADATA, None)
+            return cell
+        asked = {f"e{i}": expression for i, expression in enumerate(found)}
+        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=asked)
+        reply = await self.async_wait_for_reply(msg_id, cell)
+        results = reply["content"].get(METADATA, {}) if reply else {}
+        cell.metadata[METADATA] = [
+            {"expression": expression, "result": _kept(results.get(key))} for key, expression in asked.items()
+        ]
+        for item in cell.metadata[METADATA]:
+            problem = _failure(item["result"])
+            if problem:
+                raise ExpressionError(cell_index, cell.get("id", "?"), item["expression"], problem)
+        return cell
+
+    # nbclient binds its synchronous execute_cell (which nbconvert's ExecutePreprocessor calls)
+    # to its own coroutine, not to an override: bind it again.
+    execute_cell = run_sync(async_execute_cell)
+
+
+def _kept(result: dict | None) -> dict | None:
+    """The result as stored: an error keeps its name and value, not its (coloured) traceback."""
+    if result is None or result.get("status") == "ok":
+        return result
+    return {"status": "error", "ename": result.get("ename", ""), "evalue": result.get("evalue", ""),
+            "traceback": []}
+
+
+class ReportClient(EvaluatesExpressions, NotebookClient):
+    """nbclient's client, evaluating the Markdown cells' expressions as it goes."""
+
+
+class ReportExecutePreprocessor(EvaluatesExpressions, ExecutePreprocessor):
+    """``--execute`` for the report's exporters: code cells run, Markdown expressions evaluated."""
+
+
+class SubstituteExpressions(Preprocessor):
+    """Renders each Markdown cell with its expressions' stored results in place of the roles.
+
+    ``strict`` (the build): a missing or failed result stops the rendering. Otherwise (one
+    chapter exported from JupyterLab) such a role is shown as inline code.
+    """
+
+    strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and ROLE.search(cell.source):
+            cell.source = substitute(cell, index, strict=self.strict)
+        return cell, resources
