@@ -123,3 +123,12 @@ def test_a_french_quotation_must_be_the_articles_words_exactly():
     english = notebook(printed("the clause « the lack of mutual trust »"))
     with pytest.raises(audit.AuditError, match="use English quotation marks"):
         audit.check_quotes(english, article)
+
+
+def test_a_straight_apostrophe_in_a_markdown_quotation_is_written_as_an_entity():
+    article = "la Conférence pour l'interaction et les mesures de confiance"
+    typed = notebook(nbformat.v4.new_markdown_cell("« la Conférence pour l'interaction »"))
+    with pytest.raises(audit.AuditError, match="cell 1 .* straight apostrophe.*&#39;"):
+        audit.check_quotes(typed, article)
+    entity = notebook(nbformat.v4.new_markdown_cell("« la Conférence pour l&#39;interaction »"))
+    assert audit.check_quotes(entity, article)["verbatim"].all()

@@ -208,32 +208,44 @@ def check(executed: list[tuple[Path, object]], figures: pd.DataFrame, title: lis
 def french_quotes(executed: list[tuple[Path, object]], article: str) -> pd.DataFrame:
     """Every « … » quotation in the report's prose, and whether the article holds it verbatim.
 
-    Line breaks in the prose's source count as spaces; apostrophes must match (’ is not ').
+    Line breaks in the prose's source count as spaces, and HTML entities are read as their
+    characters; apostrophes must match (’ is not '). ``straight`` marks a Markdown quotation
+    that types a straight apostrophe: jupyterlab-myst's smart quotes would show it curled.
     """
+    import html
+
     rows = []
     for path, nb in executed:
         for index, cell in enumerate(nb.cells):
-            texts = [cell.source] if cell.cell_type == "markdown" else [
+            markdown = cell.cell_type == "markdown"
+            texts = [cell.source] if markdown else [
                 text for kind, text in _pieces(cell) if kind == "printed prose"]
             for text in texts:
                 for match in FRENCH.finditer(text):
-                    quote = " ".join(match.group()[1:-1].split())
-                    quote = HTML_TAG.sub("", quote)
-                    rows.append((path, index, cell.get("id", "?"), quote, quote in article))
-    return pd.DataFrame(rows, columns=["notebook", "cell", "id", "quote", "verbatim"])
+                    typed = HTML_TAG.sub("", " ".join(match.group()[1:-1].split()))
+                    quote = html.unescape(typed)
+                    rows.append((path, index, cell.get("id", "?"), quote, quote in article,
+                                 markdown and "'" in typed))
+    return pd.DataFrame(rows, columns=["notebook", "cell", "id", "quote", "verbatim", "straight"])
 
 
 def check_quotes(executed: list[tuple[Path, object]], article: str) -> pd.DataFrame:
     """The quotations, or AuditError naming the first that the article does not hold verbatim."""
     result = french_quotes(executed, article)
-    bad = result[~result["verbatim"]]
+    bad = result[~result["verbatim"] | result["straight"]]
     if not bad.empty:
         first = bad.iloc[0]
+        where = f"{relative(first['notebook'])}, cell {first['cell'] + 1} (id {first['id']})"
+        if first["verbatim"]:
+            raise AuditError(
+                f"{where}: the quotation « {first['quote']} » types a straight apostrophe, which "
+                "JupyterLab's MyST renderer shows curled. Write it as &#39; (the article's own ' "
+                "then reaches every reader as it is)."
+            )
         near = " (check apostrophes: the article uses ’)" if "'" in first["quote"] else ""
         raise AuditError(
-            f"{relative(first['notebook'])}, cell {first['cell'] + 1} (id {first['id']}): the quotation "
-            f"« {first['quote']} » is not in the article verbatim{near}. Quote the article exactly, "
-            "or use English quotation marks for words that are not the article's."
+            f"{where}: the quotation « {first['quote']} » is not in the article verbatim{near}. Quote "
+            "the article exactly, or use English quotation marks for words that are not the article's."
         )
     return result
 
