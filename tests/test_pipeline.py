@@ -110,3 +110,16 @@ def test_reports_are_readable_by_everyone(hostile_build):
     modes = {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()}
     assert modes == {name: oct(0o644) for name in build.OUTPUT_NAMES}
     assert oct(out.resolve().stat().st_mode & 0o777) == oct(0o755)
+
+
+@pytest.mark.slow
+def test_make_execute_on_the_committed_notebooks_changes_no_byte(tmp_path):
+    """The committed notebooks are what make execute writes: outputs, ids and {eval} results."""
+    root = copy_project(tmp_path / "project")
+    env = {**os.environ, "TASHKENT_REPORT_ROOT": str(root)}
+    result = subprocess.run([sys.executable, "-m", "tashkent_report.build", "--execute-in-place"],
+                            env=env, cwd=root, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    changed = [nb.name for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+               if (root / "notebooks" / nb.name).read_bytes() != nb.read_bytes()]
+    assert changed == []
