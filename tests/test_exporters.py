@@ -1,5 +1,5 @@
 """The report's nbconvert exporters where Jupyter users look for them: `jupyter nbconvert --to
-report_html|report_pdf` and JupyterLab's export menu.
+report|reportPDF` and JupyterLab's export menu.
 
 The command-line tests run the real `jupyter` of this environment in a subprocess, from a
 working directory outside the project, as a user would.
@@ -25,6 +25,7 @@ from tashkent_report.exporters import (
     PDF_NAME,
     ReportHTMLExporter,
     ReportPDFExporter,
+    menu_label,
 )
 from tests.test_report import external_refs
 
@@ -49,7 +50,8 @@ def test_the_exporters_are_in_nbconvert_registry():
         assert get_exporter(name) is cls
     assert ReportHTMLExporter().output_mimetype == "text/html"
     assert ReportPDFExporter().output_mimetype == "application/pdf"
-    assert ReportPDFExporter().file_extension == ".pdf"
+    assert ReportHTMLExporter().file_extension == ".report.html"  # never stock html's x.html
+    assert ReportPDFExporter().file_extension == ".report.pdf"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def chapter(tmp_path_factory):
 
 
 def test_nbconvert_renders_one_chapter_as_offline_html(chapter):
-    html = (chapter / "01-participation.html").read_text(encoding="utf-8")
+    html = (chapter / "01-participation.report.html").read_text(encoding="utf-8")
     assert external_refs(html) == []
     assert "require.js" not in html and "mathjax" not in html.lower() and "mermaid" not in html
     # The report's template: title block, numbered captions, alt text from the data.
@@ -85,9 +87,10 @@ def test_nbconvert_renders_one_chapter_as_offline_html(chapter):
 def test_nbconvert_renders_one_chapter_as_pdf(chapter):
     from pypdf import PdfReader
 
-    pdf = chapter / "01-participation.pdf"
+    pdf = chapter / "01-participation.report.pdf"
     reader = PdfReader(pdf)
     text = "".join(page.extract_text() for page in reader.pages)
+    assert "1. Who came to Tashkent" in reader.pages[0].extract_text()  # page 1 starts the chapter
     assert "1. Who came to Tashkent" in text and "Figure 1." in text
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     assert "/CreationDate" not in reader.metadata
@@ -153,12 +156,17 @@ def test_jupyterlab_export_menu_route(tmp_path, chapter):
         status, _, body = get("/api/nbconvert")
         assert status == 200
         formats = json.loads(body)
+        labels = {menu_label(name): name for name in formats}
+        assert labels["Report"] == HTML_NAME and labels["ReportPDF"] == PDF_NAME
+        assert len(labels) == len(formats)  # no two formats under one label
+        ours = [label for label, name in labels.items() if name in NAMES]
+        assert all("_" not in label for label in ours)
         assert formats[HTML_NAME]["output_mimetype"] == "text/html"
         assert formats[PDF_NAME]["output_mimetype"] == "application/pdf"
         path = CHAPTER.relative_to(ROOT).as_posix()
         status, kind, body = get(f"/nbconvert/{HTML_NAME}/{path}?download=true")
         assert (status, kind.split(";")[0]) == (200, "text/html")
-        assert body == (chapter / "01-participation.html").read_bytes()  # as the command line gave it
+        assert body == (chapter / "01-participation.report.html").read_bytes()  # as the command line gave it
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -183,7 +183,7 @@ def combine(executed: list[tuple[Path, object]]):
 
 
 def to_html(nb, meta: dict, analyst: bool = False) -> str:
-    """Render with the report exporter (the one `jupyter nbconvert --to report_html` uses).
+    """Render with the report exporter (the one `jupyter nbconvert --to report` uses).
 
     Readers' edition: no code at all. Analysts' edition: code shown, cells tagged hide-input
     folded; cells tagged remove-input or remove-cell are left out of both. A cross-reference
@@ -204,7 +204,7 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
 
 
 def to_pdf(html: str) -> bytes:
-    """The A4 PDF (the one `jupyter nbconvert --to report_pdf` writes), clock-independent."""
+    """The A4 PDF (the one `jupyter nbconvert --to reportPDF` writes), clock-independent."""
     from .exporters import write_pdf
 
     return write_pdf(html)

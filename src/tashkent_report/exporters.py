@@ -2,15 +2,18 @@
 
 Registered under nbconvert's ``nbconvert.exporters`` entry points (pyproject.toml), so
 
-    jupyter nbconvert --to report_html notebooks/02-participation.ipynb
-    jupyter nbconvert --to report_pdf notebooks/02-participation.ipynb
+    jupyter nbconvert --to report notebooks/01-participation.ipynb      # 01-participation.report.html
+    jupyter nbconvert --to reportPDF notebooks/01-participation.ipynb   # 01-participation.report.pdf
 
 render one chapter the way the report renders it, and JupyterLab lists both under
-File > Save and Export Notebook As. ``make report`` renders the whole report (every chapter
-combined into one notebook) through these same classes: see build.to_html and build.to_pdf.
+File > Save and Export Notebook As, as "Report" and "ReportPDF". ``make report`` renders the
+whole report (every chapter combined into one notebook) through these same classes: see
+build.to_html and build.to_pdf.
 
-The names use ``_``, not ``-``: Jupyter Server's export URL (/nbconvert/<format>/<path>)
-accepts only letters, digits and ``_`` in a format's name.
+The name is the label: JupyterLab shows a format it does not know by its name with the first
+letter capitalised (``menu_label``), and Jupyter Server's export URL (/nbconvert/<format>/<path>)
+accepts only letters, digits and ``_`` in it. The file names end in ``.report.html`` and
+``.report.pdf``, so that they never overwrite what stock ``html`` or ``webpdf`` wrote.
 """
 
 from __future__ import annotations
@@ -26,8 +29,16 @@ from .config import ROOT
 from .expressions import ReportExecutePreprocessor, SubstituteExpressions
 
 TEMPLATES = Path(__file__).parent / "templates"
-HTML_NAME = "report_html"
-PDF_NAME = "report_pdf"
+HTML_NAME = "report"
+PDF_NAME = "reportPDF"
+# JupyterLab's own labels for the stock formats (@jupyterlab/notebook-extension, getFormatLabels).
+STOCK_LABELS = {"html": "HTML", "latex": "LaTeX", "markdown": "Markdown", "pdf": "PDF",
+                "rst": "ReStructured Text", "script": "Executable Script", "slides": "Reveal.js Slides"}
+
+
+def menu_label(name: str) -> str:
+    """What JupyterLab's export menu shows for a format name."""
+    return STOCK_LABELS.get(name, name[:1].upper() + name[1:])
 
 
 class BrokenReferences(ValueError):
@@ -71,6 +82,14 @@ class ReportHTMLExporter(HTMLExporter):
     @default("template_name")
     def _template_name_default(self):
         return "report"
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".report.html"
+
+    @default("template_extension")
+    def _template_extension_default(self):
+        return ".html.j2"
 
     @default("extra_template_basedirs")
     def _extra_template_basedirs_default(self):
@@ -144,7 +163,7 @@ class ReportPDFExporter(ReportHTMLExporter):
 
     @default("file_extension")
     def _file_extension_default(self):
-        return ".pdf"
+        return ".report.pdf"
 
     @default("template_extension")
     def _template_extension_default(self):
