@@ -96,3 +96,9 @@ def test_no_committed_file_points_outside_the_repository():
 
     found = [f for f in files if (ROOT / f).is_file() and outside.search(readable(f))]
     assert found == []
+
+
+def test_a_reference_to_an_unknown_source_names_its_column(data_copy):
+    data_copy.set_cell("context/coverage.csv", 2, "version", "tass_2015")
+    expect(data_copy, "context/coverage.csv", 2, "version",
+           'values "tass_2015" not found in the lookup table "sources"')
