@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 
+import pandas as pd
 import pytest
 
 from tashkent_report.config import ROOT
@@ -25,6 +26,7 @@ def test_every_context_row_names_sources_that_exist(facts):
             assert set(cell.split(";")) <= known, (table, cell)
     assert set(facts.coverage["version"]) <= known
     assert set(facts.figures_across_sources["source"]) <= known
+    assert set(facts.series["source"]) <= known
 
 
 def test_only_the_article_is_held_whole(facts):
@@ -96,6 +98,37 @@ def test_no_committed_file_points_outside_the_repository():
 
     found = [f for f in files if (ROOT / f).is_file() and outside.search(readable(f))]
     assert found == []
+
+
+def test_series_edition_numbers_match_the_event_they_belong_to(facts):
+    for row in facts.series.itertuples(index=False):
+        rats = f"rats_{row.rats_edition:02d}" if not pd.isna(row.rats_edition) else None
+        cis = f"cis_{row.cis_edition:02d}" if not pd.isna(row.cis_edition) else None
+        assert row.event == "_".join(p for p in (rats, cis) if p), (row.event, row.source)
+
+
+def test_series_counts_carry_their_qualifiers_and_nothing_else(facts):
+    series = facts.series
+    assert (series["states"].isna() == series["states_basis"].isna()).all()
+    assert series.loc[series["participants"].isna(), "participants_qualifier"].isna().all()
+
+
+def test_the_2024_row_of_the_article_gives_the_articles_own_figures(facts):
+    row = facts.series.set_index(["event", "source"]).loc[("rats_10_cis_02", "uza_fr")]
+    figures = facts.figures.set_index("id")["value"]
+    assert (row["participants"], row["states"]) == (figures["representatives"], figures["states"])
+    assert row["participants_qualifier"] == "about"
+
+
+def test_a_series_date_that_is_not_a_date_stops(data_copy):
+    data_copy.set_cell("context/series.csv", 2, "start", "22 October 2015")
+    expect(data_copy, "context/series.csv", 2, "start", "pattern")
+
+
+def test_a_series_row_citing_an_unknown_source_stops(data_copy):
+    data_copy.set_cell("context/series.csv", 2, "source", "tass_2015")
+    expect(data_copy, "context/series.csv", 2, "source",
+           'values "tass_2015" not found in the lookup table "sources"')
 
 
 def test_a_reference_to_an_unknown_source_names_its_column(data_copy):
