@@ -131,6 +131,9 @@ def test_a_row_resting_only_on_low_credibility_pages_says_so(facts):
     assert low, "no source is marked low credibility"
     for row in facts.threats.itertuples(index=False):
         assert row.low_credibility == (set(row.sources.split(";")) <= low), row.id
+    for row in facts.context_claims.itertuples(index=False):
+        if set(row.sources.split(";")) <= low:
+            assert "low credibility" in row.claim, row.id
 
 
 def test_a_series_date_that_is_not_a_date_stops(data_copy):
