@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 
+import pandas as pd
 import pytest
 
 from tashkent_report.config import ROOT
@@ -20,11 +21,12 @@ def facts():
 def test_every_context_row_names_sources_that_exist(facts):
     known = set(facts.sources["id"])
     for table, column in [("context_claims", "sources"), ("membership", "sources"),
-                          ("attribution_outside", "sources")]:
+                          ("attribution_outside", "sources"), ("threats", "sources")]:
         for cell in facts.tables[table][column]:
             assert set(cell.split(";")) <= known, (table, cell)
     assert set(facts.coverage["version"]) <= known
     assert set(facts.figures_across_sources["source"]) <= known
+    assert set(facts.series["source"]) <= known
 
 
 def test_only_the_article_is_held_whole(facts):
@@ -96,3 +98,61 @@ def test_no_committed_file_points_outside_the_repository():
 
     found = [f for f in files if (ROOT / f).is_file() and outside.search(readable(f))]
     assert found == []
+
+
+def _low_credibility(facts) -> set[str]:
+    """Sources whose credibility line opens with the project's low-credibility flag."""
+    frame = facts.sources
+    return set(frame.loc[frame["credibility"].str.startswith("Low credibility"), "id"])
+
+
+def test_series_edition_numbers_match_the_event_they_belong_to(facts):
+    for row in facts.series.itertuples(index=False):
+        rats = f"rats_{row.rats_edition:02d}" if not pd.isna(row.rats_edition) else None
+        cis = f"cis_{row.cis_edition:02d}" if not pd.isna(row.cis_edition) else None
+        assert row.event == "_".join(p for p in (rats, cis) if p), (row.event, row.source)
+
+
+def test_series_counts_carry_their_qualifiers_and_nothing_else(facts):
+    series = facts.series
+    assert (series["states"].isna() == series["states_basis"].isna()).all()
+    assert series.loc[series["participants"].isna(), "participants_qualifier"].isna().all()
+
+
+def test_the_2024_row_of_the_article_gives_the_articles_own_figures(facts):
+    row = facts.series.set_index(["event", "source"]).loc[("rats_10_cis_02", "uza_fr")]
+    figures = facts.figures.set_index("id")["value"]
+    assert (row["participants"], row["states"]) == (figures["representatives"], figures["states"])
+    assert row["participants_qualifier"] == "about"
+
+
+def test_a_row_resting_only_on_low_credibility_pages_says_so(facts):
+    low = _low_credibility(facts)
+    assert low, "no source is marked low credibility"
+    for row in facts.threats.itertuples(index=False):
+        assert row.low_credibility == (set(row.sources.split(";")) <= low), row.id
+    for row in facts.context_claims.itertuples(index=False):
+        if set(row.sources.split(";")) <= low:
+            assert "low credibility" in row.claim, row.id
+
+
+def test_a_series_date_that_is_not_a_date_stops(data_copy):
+    data_copy.set_cell("context/series.csv", 2, "start", "22 October 2015")
+    expect(data_copy, "context/series.csv", 2, "start", "pattern")
+
+
+def test_a_series_row_citing_an_unknown_source_stops(data_copy):
+    data_copy.set_cell("context/series.csv", 2, "source", "tass_2015")
+    expect(data_copy, "context/series.csv", 2, "source",
+           'values "tass_2015" not found in the lookup table "sources"')
+
+
+def test_a_threat_row_without_its_credibility_flag_stops(data_copy):
+    data_copy.set_cell("context/threats.csv", 2, "low_credibility", "")
+    expect(data_copy, "context/threats.csv", 2, "low_credibility", "constraint|required")
+
+
+def test_a_reference_to_an_unknown_source_names_its_column(data_copy):
+    data_copy.set_cell("context/coverage.csv", 2, "version", "tass_2015")
+    expect(data_copy, "context/coverage.csv", 2, "version",
+           'values "tass_2015" not found in the lookup table "sources"')

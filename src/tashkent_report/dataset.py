@@ -110,6 +110,8 @@ def _frictionless_error(error, path: Path) -> DataError:
     if line is None and getattr(error, "type", "").endswith("-label"):
         line = 1
     name = getattr(error, "field_name", None) or getattr(error, "label", None)
+    if name is None and len(getattr(error, "field_names", None) or []) == 1:
+        name = error.field_names[0]  # a broken reference by one column names that column
     note = getattr(error, "note", "") or ""
     cell = getattr(error, "cell", None)
     detail = error.title.lower()

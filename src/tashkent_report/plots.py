@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
+import matplotlib.lines
 import matplotlib.patches
 import matplotlib.ticker
 
@@ -333,4 +334,115 @@ def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: l
                    bbox_to_anchor=(0.99, 0.035))
         source_note(fig, source)
         fig.subplots_adjust(left=0.39, right=0.93, top=1 - 1.25 / height, bottom=0.6 / height)
+    return fig
+
+
+SERIES_COLOURS = {"rats": PALETTE["blue"], "cis": PALETTE["orange"], "joint": PALETTE["purple"]}
+SERIES_NAMES = {"rats": "RATS conference", "cis": "CIS conference", "joint": "joint (RATS 10 + CIS 2)"}
+QUALIFIER_MARKERS = {"about": ("o", "about"), "more_than": ("^", "more than"), None: ("s", "exact")}
+
+
+def series_editions(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per edition, in date order: series (rats, cis, joint), label, year (the earliest given).
+
+    An edition no source dates is left out: it cannot be placed on a time axis.
+    """
+    rows = table.assign(year=pd.to_numeric(table["start"].str[:4], errors="coerce"))
+    editions = rows.groupby("event", sort=False).agg(
+        rats=("rats_edition", "first"), cis=("cis_edition", "first"), year=("year", "min"),
+        first=("start", "min"))
+    editions = editions.dropna(subset=["year"])
+    editions["series"] = ["joint" if pd.notna(r) and pd.notna(c) else "rats" if pd.notna(r) else "cis"
+                          for r, c in zip(editions["rats"], editions["cis"], strict=True)]
+    editions["label"] = [" + ".join(f"{name} {int(n)}" for name, n in (("RATS", r), ("CIS", c))
+                                    if pd.notna(n))
+                         for r, c in zip(editions["rats"], editions["cis"], strict=True)]
+    editions["year"] = editions["year"].astype(int)
+    return editions.sort_values("first", kind="stable")[["series", "label", "year"]]
+
+
+def series_chart(table: pd.DataFrame, baseline: int | None = None,
+                 source: str = "Sources: the pages in data/context/series.csv, one point per value a page "
+                               "gives; empty cells are not plotted") -> Figure:
+    """The RATS and CIS conferences by year: which editions are reported, head counts, states.
+
+    Three panels on one time axis, each with its own unit: the editions any page reports; the
+    head counts pages give (with ``baseline``, the size the series had grown to by the concept
+    note, as a dashed line); the number of states. Each distinct value an edition's pages give
+    is one point, so two pages that disagree show as two points.
+    """
+    editions = series_editions(table)
+    data = table.merge(editions, left_on="event", right_index=True)
+    years = range(int(editions["year"].min()) - 1, int(editions["year"].max()) + 2)
+    with style():
+        fig = Figure(figsize=(8.0, 6.2))
+        grid = fig.add_gridspec(3, 1, height_ratios=[1.1, 2.4, 2.4], hspace=0.35)
+        top, heads, states = (fig.add_subplot(grid[i]) for i in range(3))
+        for ax in (heads, states):
+            ax.sharex(top)
+        lanes = {"rats": 1.0, "joint": 0.5, "cis": 0.0}
+        shift = {"rats": -0.12, "joint": 0.0, "cis": 0.12}  # two series in one year stay apart
+        for edition in editions.itertuples():
+            lane = lanes[edition.series]
+            top.scatter(edition.year + shift[edition.series], lane, s=60,
+                        color=SERIES_COLOURS[edition.series], zorder=3)
+            top.text(edition.year + shift[edition.series], lane + 0.28,
+                     edition.label.replace(" + ", "\n+ "), ha="center", va="bottom", fontsize=6.5,
+                     color=PALETTE["ink"])
+        top.set_yticks([1.0, 0.0])
+        top.set_yticklabels(["RATS", "CIS"], fontsize=8)
+        top.set_ylim(-0.4, 1.9)
+        top.set_title("Editions reported by the pages read", fontsize=10, pad=4)
+        top.tick_params(labelbottom=False, length=0)
+        top.spines["left"].set_visible(False)
+
+
+        def points(ax, column, style_of):
+            values = data.dropna(subset=[column]).drop_duplicates(["event", column])
+            for row in values.itertuples():
+                marker, face = style_of(row)
+                colour = SERIES_COLOURS[row.series]
+                ax.scatter(row.year + shift[row.series], getattr(row, column), s=55, marker=marker,
+                           zorder=3, color=colour if face else "white", edgecolors=colour, linewidths=1.5)
+            for _, group in values.groupby("event", sort=False):  # pages that differ: one label
+                row = group.iloc[0]
+                label = " / ".join(str(v) for v in sorted(group[column]))
+                ax.text(row["year"] + shift[row["series"]] + 0.18, max(group[column]), label,
+                        va="center", fontsize=8, color=PALETTE["ink"])
+            ax.yaxis.grid(True, color="#e5e5e5")
+            ax.set_axisbelow(True)
+
+        def head_style(row):
+            qualifier = row.participants_qualifier if pd.notna(row.participants_qualifier) else None
+            return QUALIFIER_MARKERS[qualifier][0], True
+
+        points(heads, "participants", head_style)
+        if baseline is not None:
+            heads.axhline(baseline, color=PALETTE["grey"], linestyle="--", linewidth=1)
+            heads.text(years[0] + 0.1, baseline + 6, f"RATS series 'has grown to {baseline}' (concept note)",
+                       fontsize=7.5, color="#555555", va="bottom")
+        heads.set_ylim(0, max([*data["participants"].dropna(), baseline or 0, 1]) * 1.3)
+        heads.set_ylabel("People", fontsize=9)
+        heads.set_title("Head count, where a page gives one", fontsize=10, pad=4)
+        heads.tick_params(labelbottom=False)
+
+        points(states, "states", lambda row: ("o", row.states_basis == "stated"))
+        states.set_ylim(0, max([*data["states"].dropna(), 1]) * 1.3)
+        states.set_ylabel("States", fontsize=9)
+        states.set_title("States taking part (hollow: counted from the names a page gives)",
+                         fontsize=10, pad=4)
+        states.set_xlim(years[0], years[-1])
+        states.xaxis.set_major_locator(matplotlib.ticker.MultipleLocator(1))
+        states.tick_params(axis="x", labelsize=8)
+        handles = [matplotlib.patches.Patch(color=c, label=SERIES_NAMES[k])
+                   for k, c in SERIES_COLOURS.items()]
+        handles += [matplotlib.lines.Line2D([], [], marker=m, linestyle="", color=PALETTE["ink"],
+                                            label=f"head count: {word}")
+                    for m, word in QUALIFIER_MARKERS.values()]
+        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7.5, frameon=False,
+                   bbox_to_anchor=(0.5, 0.045))
+        fig.suptitle("The RATS and CIS counter-terrorism conferences, edition by edition",
+                     x=0.01, y=0.995, ha="left", va="top", fontsize=12, fontweight="bold")
+        source_note(fig, source)
+        fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.17)
     return fig
