@@ -25,7 +25,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
-	@echo "make test     ruff, pytest on tests/, strict nbval on notebooks/"
+	@echo "make test     ruff and actionlint, pytest on tests/, strict nbval on notebooks/"
 	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
 	@echo "make test-all the same on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
 	@echo "make lab      open JupyterLab on the project"
@@ -85,8 +85,11 @@ mutate: $(STAMP)
 	$(BIN)/mutmut export-cicd-stats
 	$(BIN)/python bench/mutation_score.py
 
+# ruff on the code and notebooks; actionlint on the code host's CI workflow, with the pinned
+# shellcheck for its run: scripts (the same checks wherever it runs; no pyflakes: no Python steps).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
