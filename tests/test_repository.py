@@ -1,5 +1,6 @@
-"""What the repository carries besides the report: the code host's CI workflow."""
+"""What the repository carries besides the report: the code host's CI workflow, nbdime."""
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -80,4 +81,42 @@ def test_actionlint_finds_what_breaks_a_workflow(tmp_path, old, new, rule):
     broken.write_text(text.replace(old, new, 1), encoding="utf-8")
     result = actionlint(broken)
     assert result.returncode == 1 and f"[{rule}]" in result.stdout, result.stdout + result.stderr
+
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """git in a repository of the test's own, with no user or system configuration."""
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
+
+
+def test_git_diffs_notebooks_through_nbdime_once_enabled(tmp_path):
+    """The README's `nbdime config-git --enable` with the repository's .gitattributes: git diff
+    shows the changed cell; without .gitattributes the same change is a diff of JSON text."""
+    import nbformat
+
+    repo = tmp_path / "clone"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copy(ROOT / ".gitattributes", repo / ".gitattributes")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("count = 47", id="cell-1")])
+    nbformat.write(notebook, repo / "chapter.ipynb")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one notebook")
+    subprocess.run([str(BIN / "nbdime"), "config-git", "--enable"], cwd=repo, check=True, capture_output=True,
+                   env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"})
+    assert not (repo / ".git" / "info" / "attributes").exists(), "the repository's .gitattributes sufficed"
+    notebook.cells[0].source = "count = 63"
+    nbformat.write(notebook, repo / "chapter.ipynb")
+
+    assert git(repo, "check-attr", "diff", "merge", "--", "chapter.ipynb").stdout.split() == [
+        "chapter.ipynb:", "diff:", "jupyternotebook", "chapter.ipynb:", "merge:", "jupyternotebook"]
+    through_nbdime = git(repo, "diff", "--", "chapter.ipynb").stdout
+    assert "## modified /cells/0/source" in through_nbdime and '"source"' not in through_nbdime
+
+    git(repo, "rm", "-q", ".gitattributes")  # from the index too, where git would still read it
+    as_text = git(repo, "diff", "--", "chapter.ipynb").stdout
+    assert "## modified" not in as_text and '"source": [' in as_text and '-    "count = 47"' in as_text
 
