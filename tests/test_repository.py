@@ -1,11 +1,13 @@
-"""What the repository carries besides the report: the code host's CI workflow, nbdime."""
+"""What the repository carries besides the report: the code host's CI workflow, nbdime, the citation."""
 
+import json
 import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
@@ -120,3 +122,66 @@ def test_git_diffs_notebooks_through_nbdime_once_enabled(tmp_path):
     as_text = git(repo, "diff", "--", "chapter.ipynb").stdout
     assert "## modified" not in as_text and '"source": [' in as_text and '-    "count = 47"' in as_text
 
+
+
+# The CFF 1.2.0 schema, copied unchanged from the cffconvert 2.0.0 wheel (cffconvert/schemas/1.2.0/
+# schema.json; the schema is the Citation File Format project's, CC BY 4.0). cffconvert itself
+# needs jsonschema < 4, which the environment's Jupyter packages cannot use, so the check is
+# cffconvert's own: jsonschema with format checks, dates read as strings.
+CFF_SCHEMA = ROOT / "tests" / "schemas" / "citation-file-format-1.2.0.json"
+
+
+class CFFLoader(yaml.SafeLoader):
+    """YAML as cffconvert reads CITATION.cff: a date stays the string it was written as."""
+
+
+CFFLoader.add_constructor("tag:yaml.org,2002:timestamp", CFFLoader.construct_yaml_str)
+
+
+def citation(text: str | None = None) -> dict:
+    return yaml.load(text if text is not None else (ROOT / "CITATION.cff").read_text(encoding="utf-8"),
+                     Loader=CFFLoader)
+
+
+def cff_errors(data: dict) -> list[str]:
+    schema = json.loads(CFF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$id"].endswith(f"/{data.get('cff-version')}/schema.json"), "the schema of its cff-version"
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    return [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+            for error in validator.iter_errors(data)]
+
+
+def test_citation_cff_is_valid():
+    assert cff_errors(citation()) == []
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda cff: cff.pop("authors"), "(top)"),
+    (lambda cff: cff.update({"licence": "MIT"}), "(top)"),
+    (lambda cff: cff.update({"license": "MIT OR CC-BY-4.0"}), "license"),
+    (lambda cff: cff.update({"date-released": "2024-09-31"}), "date-released"),
+    (lambda cff: cff["authors"].append({"given-names": ""}), "authors/1"),
+], ids=["no-authors", "misspelt-key", "not-an-spdx-id", "no-such-date", "empty-name"])
+def test_the_schema_check_rejects_a_broken_citation(edit, where):
+    data = citation()
+    edit(data)
+    assert [error for error in cff_errors(data) if error.startswith(f"{where}:")]
+
+
+def test_an_unquoted_date_is_read_as_cffconvert_reads_it():
+    data = citation("cff-version: 1.2.0\nmessage: m\ntitle: t\nauthors: [{name: n}]\n"
+                    "date-released: 2024-09-05\n")
+    assert data["date-released"] == "2024-09-05" and cff_errors(data) == []
+
+
+def test_citation_agrees_with_the_project():
+    from tashkent_report import __version__
+    from tashkent_report.build import report_meta
+
+    data = citation()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert data["version"] == pyproject["version"] == __version__, "CITATION.cff's version is the package's"
+    meta = report_meta({"sources": [{"title": ""}]}, "0" * 64)
+    assert data["title"] == meta["title"], "CITATION.cff's title is the report's (build.report_meta)"
+    for licence in ("LICENSE", "LICENSE-CC-BY-4.0"):
+        assert f"({licence})" in data["message"] and (ROOT / licence).is_file()
