@@ -1,6 +1,9 @@
-"""What the repository carries besides the report: the code host's CI workflow, nbdime, the citation."""
+"""What the repository carries besides the report: the code host's CI workflow, nbdime, the citation,
+Binder's configuration and the licence files."""
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -185,3 +188,81 @@ def test_citation_agrees_with_the_project():
     assert data["title"] == meta["title"], "CITATION.cff's title is the report's (build.report_meta)"
     for licence in ("LICENSE", "LICENSE-CC-BY-4.0"):
         assert f"({licence})" in data["message"] and (ROOT / licence).is_file()
+
+
+BINDER = ROOT / "binder"
+PINNED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!-]*")
+
+
+def lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_binder_installs_the_pinned_environment():
+    requirements = lines(BINDER / "requirements.txt")
+    # pip reads -r relative to the file that holds it.
+    included = [(BINDER / line.split(None, 1)[1]).resolve()
+                for line in requirements if line.startswith("-r ")]
+    assert included == [ROOT / "requirements.txt"]
+    extra = [line for line in requirements if not line.startswith("-r ")]
+    assert [line for line in extra if not PINNED.fullmatch(line)] == []
+    project = {line.split("==")[0].lower().replace("_", "-") for line in lines(ROOT / "requirements.txt")}
+    assert [line for line in extra if line.split("==")[0].lower().replace("_", "-") in project] == [], \
+        "a package of requirements.txt pinned again for Binder"
+
+
+def test_binder_python_is_the_one_the_pins_were_frozen_on():
+    runtime = (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"python-3\.\d+", runtime), runtime
+    assert runtime.removeprefix("python-") == supported_pythons()[0]
+    assert f"for p in python{supported_pythons()[0]} " in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_binder_post_build_installs_the_package_and_passes_shellcheck():
+    post_build = BINDER / "postBuild"
+    assert os.access(post_build, os.X_OK), "repo2docker runs binder/postBuild as a program"
+    commands = lines(post_build)
+    installs = [c for c in commands if re.search(r"\bpip install\b", c)]
+    assert len(installs) == 1 and installs[0].endswith(" -e .") and "--no-deps" in installs[0]
+    result = subprocess.run([str(BIN / "shellcheck"), str(post_build)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def apt_installs(script: str) -> set[str]:
+    words = script.replace("\\\n", " ").split()
+    found = set()
+    for i, word in enumerate(words):
+        if word == "install" and i and words[i - 1] == "apt-get":
+            for arg in words[i + 1:]:
+                if arg in ("&&", ";", "||"):
+                    break
+                if not arg.startswith("-"):
+                    found.add(arg)
+    return found
+
+
+def test_binder_and_ci_install_the_same_system_packages():
+    binder = set(lines(BINDER / "apt.txt"))
+    assert binder
+    for name, job in workflow()["jobs"].items():
+        assert set().union(*map(apt_installs, runs(job))) == binder, name
+
+
+def test_apt_installs_reads_a_continued_command():
+    script = "sudo apt-get update\nsudo apt-get install -y \\\n  libpango-1.0-0 fonts-x && echo done\n"
+    assert apt_installs(script) == {"libpango-1.0-0", "fonts-x"}
+
+
+def test_licence_files_hold_the_licences_the_readme_names():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Licences"):]
+    assert "MIT, in\n  [`LICENSE`](LICENSE)" in section
+    assert "CC BY 4.0, whose legal code is in [`LICENSE-CC-BY-4.0`](LICENSE-CC-BY-4.0)" in section
+    mit = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert mit.startswith("MIT License\n\nCopyright (c) ")
+    assert "Permission is hereby granted, free of charge" in mit
+    cc = (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8")
+    assert cc.startswith("Attribution 4.0 International\n")
+    assert [n for n in range(1, 9) if f"\nSection {n} -- " not in cc] == [], "the whole legal code"
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == {"text": "MIT"}
