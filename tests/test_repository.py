@@ -1,6 +1,7 @@
 """What the repository carries besides the report: the code host's CI workflow, nbdime, the citation,
-Binder's configuration and the licence files."""
+Binder's configuration, the licence files and the README's pictures."""
 
+import hashlib
 import json
 import os
 import re
@@ -256,8 +257,8 @@ def test_apt_installs_reads_a_continued_command():
 
 def test_licence_files_hold_the_licences_the_readme_names():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Licences"):]
-    assert "MIT, in\n  [`LICENSE`](LICENSE)" in section
+    section = " ".join(readme[readme.index("## Licences"):].split())
+    assert "MIT, in [`LICENSE`](LICENSE)" in section
     assert "CC BY 4.0, whose legal code is in [`LICENSE-CC-BY-4.0`](LICENSE-CC-BY-4.0)" in section
     mit = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert mit.startswith("MIT License\n\nCopyright (c) ")
@@ -266,3 +267,68 @@ def test_licence_files_hold_the_licences_the_readme_names():
     assert cc.startswith("Attribution 4.0 International\n")
     assert [n for n in range(1, 9) if f"\nSection {n} -- " not in cc] == [], "the whole legal code"
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == {"text": "MIT"}
+
+
+RECORD = ROOT / "docs" / "readme-images.json"
+RERUN = ("Run `make readme-images` (it rebuilds the report first if its inputs changed, and needs "
+         "pdftoppm from poppler-utils), then commit docs/.")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def stale_readme_images(record: dict) -> list[str]:
+    """What changed since make readme-images wrote the record: the report's inputs, a chart, an image."""
+    from tashkent_report.build import fingerprint
+
+    problems = []
+    inputs = fingerprint()
+    if record["report_inputs"] != inputs:
+        problems.append(f"the report's inputs changed since docs/ was made (inputs "
+                        f"{record['report_inputs'][:12]} then, {inputs[:12]} now)")
+    for image in record["images"]:
+        path = ROOT / image["path"]
+        if not path.is_file() or sha256(path) != image["sha256"]:
+            problems.append(f"{image['path']} is not the image make readme-images wrote")
+        if "copy_of" in image:
+            source = ROOT / image["copy_of"]
+            if not source.is_file() or sha256(source) != image["source_sha256"]:
+                problems.append(f"{image['copy_of']} changed since {image['path']} was copied from it")
+    return problems
+
+
+def test_readme_images_are_current():
+    problems = stale_readme_images(json.loads(RECORD.read_text(encoding="utf-8")))
+    assert not problems, "; ".join(problems) + ". " + RERUN
+
+
+def test_readme_shows_the_recorded_images_and_no_other():
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    recorded = [image["path"] for image in record["images"]]
+    assert sorted(recorded) == sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.png"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r'<img src="([^"]+)"[^>]* alt="[^"]{20,}"', readme)
+    assert shown == recorded, "the README shows each picture, with an alternative text"
+    assert [image for image in record["images"] if "copy_of" in image], "one is a chart of figures/"
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda record: record.update(report_inputs="0" * 64), "the report's inputs changed"),
+    (lambda record: record["images"][0].update(sha256="0" * 64), "is not the image make readme-images wrote"),
+    (lambda record: record["images"][1].update(source_sha256="0" * 64), "changed since docs/chart-"),
+    (lambda record: record["images"][1].update(path="docs/gone.png"), "docs/gone.png is not the image"),
+], ids=["report-inputs", "page-image", "chart-source", "missing-image"])
+def test_stale_readme_images_are_named(change, problem):
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    assert "copy_of" not in record["images"][0] and "copy_of" in record["images"][1]
+    change(record)
+    assert [p for p in stale_readme_images(record) if problem in p]
+
+
+def test_readme_images_says_what_to_install_without_pdftoppm(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "docs" / "readme_images.py")], capture_output=True,
+                            text=True, cwd=tmp_path, env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert result.returncode == 1
+    assert "pdftoppm is missing: install poppler-utils" in result.stderr
+    assert not (tmp_path / "docs").exists()
