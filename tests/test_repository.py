@@ -1,5 +1,5 @@
 """What the repository carries besides the report: the code host's CI workflow, nbdime, the citation,
-Binder's configuration, the licence files and the README's pictures."""
+Binder's configuration, the licence files, the changelog and the README's pictures."""
 
 import hashlib
 import json
@@ -332,3 +332,42 @@ def test_readme_images_says_what_to_install_without_pdftoppm(tmp_path):
     assert result.returncode == 1
     assert "pdftoppm is missing: install poppler-utils" in result.stderr
     assert not (tmp_path / "docs").exists()
+
+
+KEEP_A_CHANGELOG = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def changelog_dates(text: str) -> list[str]:
+    """The milestones' dates, newest first, after the Unreleased section; Keep a Changelog's headings."""
+    headings = re.findall(r"^(#{2,3}) (.+)$", text, re.MULTILINE)
+    releases = [title for level, title in headings if level == "##"]
+    assert releases[0] == "[Unreleased]", "the Unreleased section comes first"
+    assert {title for level, title in headings if level == "###"} <= KEEP_A_CHANGELOG
+    dates = [re.search(r" - (\d{4}-\d{2}-\d{2})$", title) for title in releases[1:]]
+    assert all(dates), "every milestone ends with its date"
+    found = [date.group(1) for date in dates]
+    assert found == sorted(found, reverse=True), "newest first"
+    return found
+
+
+def test_changelog_dates_are_commit_dates():
+    dates = changelog_dates((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    assert dates
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
+                             capture_output=True, text=True)
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+        pytest.skip("not a git checkout with its whole history (the CI workflow fetches it all)")
+    log = subprocess.run(["git", "log", "--format=%ad", "--date=short"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert [date for date in dates if date not in set(log)] == [], "a date on which no commit was made"
+
+
+@pytest.mark.parametrize("text", [
+    "# Changelog\n\n## First - 2026-11-27\n\n## [Unreleased]\n",
+    "# Changelog\n\n## [Unreleased]\n\n## First\n",
+    "# Changelog\n\n## [Unreleased]\n\n## Older - 2026-11-27\n\n## Newer - 2026-11-29\n",
+    "# Changelog\n\n## [Unreleased]\n\n### Improved\n\n## First - 2026-11-27\n",
+], ids=["unreleased-last", "undated", "oldest-first", "unknown-heading"])
+def test_changelog_check_rejects(text):
+    with pytest.raises(AssertionError):
+        changelog_dates(text)
