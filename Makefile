@@ -20,12 +20,13 @@ export MPLBACKEND := Agg
 unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
+.PHONY: help venv report readme-images test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
-	@echo "make test     ruff, pytest on tests/, strict nbval on notebooks/"
+	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
+	@echo "make test     ruff and actionlint, pytest on tests/, strict nbval on notebooks/"
 	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
 	@echo "make test-all the same on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
 	@echo "make lab      open JupyterLab on the project"
@@ -58,6 +59,15 @@ $(STAMP): requirements.txt pyproject.toml
 report: $(STAMP)
 	$(BIN)/python -m tashkent_report.build $(ARGS)
 
+# The README's pictures in docs/: page 1 of reports/report.pdf (pdftoppm) and a copy of one chart
+# of figures/ (README_CHART), with docs/readme-images.json recording what they were made from; a
+# test fails once the report's inputs or the chart change. Builds the report first if need be.
+README_CHART ?= participation-by-type
+readme-images: $(STAMP)
+	@command -v pdftoppm >/dev/null || { echo "make readme-images needs pdftoppm: install poppler-utils (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), then run make readme-images again." >&2; exit 1; }
+	$(BIN)/python -m tashkent_report.build
+	$(BIN)/python docs/readme_images.py $(README_CHART)
+
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
 # Long end-to-end cases (marker "slow") are left to test-slow, which CI runs too.
 test: $(STAMP) lint
@@ -85,8 +95,11 @@ mutate: $(STAMP)
 	$(BIN)/mutmut export-cicd-stats
 	$(BIN)/python bench/mutation_score.py
 
+# ruff on the code and notebooks; actionlint on the code host's CI workflow, with the pinned
+# shellcheck for its run: scripts (the same checks wherever it runs; no pyflakes: no Python steps).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)

@@ -1,0 +1,373 @@
+"""What the repository carries besides the report: the code host's CI workflow, nbdime, the citation,
+Binder's configuration, the licence files, the changelog and the README's pictures."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from packaging.specifiers import SpecifierSet
+
+from tashkent_report.config import ROOT
+
+BIN = Path(sys.executable).parent
+WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+
+
+def supported_pythons() -> list[str]:
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    return [f"3.{minor}" for minor in range(8, 16) if f"3.{minor}" in spec]
+
+
+def workflow() -> dict:
+    # PyYAML reads the key `on` as True (YAML 1.1); the tests below do not need it.
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def runs(job: dict) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def actionlint(path: Path) -> subprocess.CompletedProcess:
+    command = [str(BIN / "actionlint"), f"-shellcheck={BIN / 'shellcheck'}", "-pyflakes=", str(path)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+
+
+def test_ci_runs_the_readme_test_command_on_every_supported_python():
+    jobs = workflow()["jobs"]
+    matrix_jobs = [job for job in jobs.values() if "matrix" in job.get("strategy", {})]
+    assert len(matrix_jobs) == 1, "one job runs make test on each Python"
+    job = matrix_jobs[0]
+    assert job["strategy"]["matrix"]["python"] == supported_pythons() == ["3.11", "3.12", "3.13"]
+    setup = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "${{ matrix.python }}"
+    # The Python that setup-python installed is the one make uses, and the command is the README's.
+    assert "make test" in (ROOT / "README.md").read_text(encoding="utf-8")
+    make = [run for run in runs(job) if run.startswith("make ")]
+    assert make == ['make PYTHON="$PYTHON_PATH" test']
+    step = next(step for step in job["steps"] if step.get("run") == make[0])
+    assert step["env"]["PYTHON_PATH"] == f"${{{{ steps.{setup['id']}.outputs.python-path }}}}"
+
+
+def test_ci_runs_the_slow_cases_too():
+    commands = [run for job in workflow()["jobs"].values() for run in runs(job)]
+    assert any(run.startswith("make ") and run.endswith(" test-slow") for run in commands)
+
+
+def test_make_lint_runs_actionlint_on_the_workflows():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    lint = makefile[makefile.index("\nlint:"):].split("\n\n")[0]
+    assert "$(BIN)/actionlint" in lint and ".github/workflows/*.yml" in lint
+    test_rule = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    assert "lint" in test_rule.split(":", 1)[1].split()
+
+
+def test_the_workflow_passes_actionlint():
+    result = actionlint(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("old, new, rule", [
+    ("python-version: ${{ matrix.python }}", "python-version: ${{ matrix.pyhton }}", "expression"),
+    ('make PYTHON="$PYTHON_PATH" test', "make PYTHON=$PYTHON_PATH test", "shellcheck"),
+    ("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.4", "runner-label"),
+], ids=["misspelt-matrix-key", "unquoted-variable", "unknown-runner"])
+def test_actionlint_finds_what_breaks_a_workflow(tmp_path, old, new, rule):
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / "ci.yml"
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = actionlint(broken)
+    assert result.returncode == 1 and f"[{rule}]" in result.stdout, result.stdout + result.stderr
+
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """git in a repository of the test's own, with no user or system configuration."""
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
+
+
+def test_git_diffs_notebooks_through_nbdime_once_enabled(tmp_path):
+    """The README's `nbdime config-git --enable` with the repository's .gitattributes: git diff
+    shows the changed cell; without .gitattributes the same change is a diff of JSON text."""
+    import nbformat
+
+    repo = tmp_path / "clone"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copy(ROOT / ".gitattributes", repo / ".gitattributes")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("count = 47", id="cell-1")])
+    nbformat.write(notebook, repo / "chapter.ipynb")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one notebook")
+    subprocess.run([str(BIN / "nbdime"), "config-git", "--enable"], cwd=repo, check=True, capture_output=True,
+                   env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"})
+    assert not (repo / ".git" / "info" / "attributes").exists(), "the repository's .gitattributes sufficed"
+    notebook.cells[0].source = "count = 63"
+    nbformat.write(notebook, repo / "chapter.ipynb")
+
+    assert git(repo, "check-attr", "diff", "merge", "--", "chapter.ipynb").stdout.split() == [
+        "chapter.ipynb:", "diff:", "jupyternotebook", "chapter.ipynb:", "merge:", "jupyternotebook"]
+    through_nbdime = git(repo, "diff", "--", "chapter.ipynb").stdout
+    assert "## modified /cells/0/source" in through_nbdime and '"source"' not in through_nbdime
+
+    git(repo, "rm", "-q", ".gitattributes")  # from the index too, where git would still read it
+    as_text = git(repo, "diff", "--", "chapter.ipynb").stdout
+    assert "## modified" not in as_text and '"source": [' in as_text and '-    "count = 47"' in as_text
+
+
+
+# The CFF 1.2.0 schema, copied unchanged from the cffconvert 2.0.0 wheel (cffconvert/schemas/1.2.0/
+# schema.json; the schema is the Citation File Format project's, CC BY 4.0). cffconvert itself
+# needs jsonschema < 4, which the environment's Jupyter packages cannot use, so the check is
+# cffconvert's own: jsonschema with format checks, dates read as strings.
+CFF_SCHEMA = ROOT / "tests" / "schemas" / "citation-file-format-1.2.0.json"
+
+
+class CFFLoader(yaml.SafeLoader):
+    """YAML as cffconvert reads CITATION.cff: a date stays the string it was written as."""
+
+
+CFFLoader.add_constructor("tag:yaml.org,2002:timestamp", CFFLoader.construct_yaml_str)
+
+
+def citation(text: str | None = None) -> dict:
+    return yaml.load(text if text is not None else (ROOT / "CITATION.cff").read_text(encoding="utf-8"),
+                     Loader=CFFLoader)
+
+
+def cff_errors(data: dict) -> list[str]:
+    schema = json.loads(CFF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$id"].endswith(f"/{data.get('cff-version')}/schema.json"), "the schema of its cff-version"
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    return [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+            for error in validator.iter_errors(data)]
+
+
+def test_citation_cff_is_valid():
+    assert cff_errors(citation()) == []
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda cff: cff.pop("authors"), "(top)"),
+    (lambda cff: cff.update({"licence": "MIT"}), "(top)"),
+    (lambda cff: cff.update({"license": "MIT OR CC-BY-4.0"}), "license"),
+    (lambda cff: cff.update({"date-released": "2024-09-31"}), "date-released"),
+    (lambda cff: cff["authors"].append({"given-names": ""}), "authors/1"),
+], ids=["no-authors", "misspelt-key", "not-an-spdx-id", "no-such-date", "empty-name"])
+def test_the_schema_check_rejects_a_broken_citation(edit, where):
+    data = citation()
+    edit(data)
+    assert [error for error in cff_errors(data) if error.startswith(f"{where}:")]
+
+
+def test_an_unquoted_date_is_read_as_cffconvert_reads_it():
+    data = citation("cff-version: 1.2.0\nmessage: m\ntitle: t\nauthors: [{name: n}]\n"
+                    "date-released: 2024-09-05\n")
+    assert data["date-released"] == "2024-09-05" and cff_errors(data) == []
+
+
+def test_citation_agrees_with_the_project():
+    from tashkent_report import __version__
+    from tashkent_report.build import report_meta
+
+    data = citation()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert data["version"] == pyproject["version"] == __version__, "CITATION.cff's version is the package's"
+    meta = report_meta({"sources": [{"title": ""}]}, "0" * 64)
+    assert data["title"] == meta["title"], "CITATION.cff's title is the report's (build.report_meta)"
+    for licence in ("LICENSE", "LICENSE-CC-BY-4.0"):
+        assert f"({licence})" in data["message"] and (ROOT / licence).is_file()
+
+
+BINDER = ROOT / "binder"
+PINNED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!-]*")
+
+
+def lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_binder_installs_the_pinned_environment():
+    requirements = lines(BINDER / "requirements.txt")
+    # pip reads -r relative to the file that holds it.
+    included = [(BINDER / line.split(None, 1)[1]).resolve()
+                for line in requirements if line.startswith("-r ")]
+    assert included == [ROOT / "requirements.txt"]
+    extra = [line for line in requirements if not line.startswith("-r ")]
+    assert [line for line in extra if not PINNED.fullmatch(line)] == []
+    project = {line.split("==")[0].lower().replace("_", "-") for line in lines(ROOT / "requirements.txt")}
+    assert [line for line in extra if line.split("==")[0].lower().replace("_", "-") in project] == [], \
+        "a package of requirements.txt pinned again for Binder"
+
+
+def test_binder_python_is_the_one_the_pins_were_frozen_on():
+    runtime = (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"python-3\.\d+", runtime), runtime
+    assert runtime.removeprefix("python-") == supported_pythons()[0]
+    assert f"for p in python{supported_pythons()[0]} " in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_binder_post_build_installs_the_package_and_passes_shellcheck():
+    post_build = BINDER / "postBuild"
+    assert os.access(post_build, os.X_OK), "repo2docker runs binder/postBuild as a program"
+    commands = lines(post_build)
+    installs = [c for c in commands if re.search(r"\bpip install\b", c)]
+    assert len(installs) == 1 and installs[0].endswith(" -e .") and "--no-deps" in installs[0]
+    result = subprocess.run([str(BIN / "shellcheck"), str(post_build)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def apt_installs(script: str) -> set[str]:
+    words = script.replace("\\\n", " ").split()
+    found = set()
+    for i, word in enumerate(words):
+        if word == "install" and i and words[i - 1] == "apt-get":
+            for arg in words[i + 1:]:
+                if arg in ("&&", ";", "||"):
+                    break
+                if not arg.startswith("-"):
+                    found.add(arg)
+    return found
+
+
+def test_binder_and_ci_install_the_same_system_packages():
+    binder = set(lines(BINDER / "apt.txt"))
+    assert binder
+    for name, job in workflow()["jobs"].items():
+        assert set().union(*map(apt_installs, runs(job))) == binder, name
+
+
+def test_apt_installs_reads_a_continued_command():
+    script = "sudo apt-get update\nsudo apt-get install -y \\\n  libpango-1.0-0 fonts-x && echo done\n"
+    assert apt_installs(script) == {"libpango-1.0-0", "fonts-x"}
+
+
+def test_licence_files_hold_the_licences_the_readme_names():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = " ".join(readme[readme.index("## Licences"):].split())
+    assert "MIT, in [`LICENSE`](LICENSE)" in section
+    assert "CC BY 4.0, whose legal code is in [`LICENSE-CC-BY-4.0`](LICENSE-CC-BY-4.0)" in section
+    mit = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert mit.startswith("MIT License\n\nCopyright (c) ")
+    assert "Permission is hereby granted, free of charge" in mit
+    cc = (ROOT / "LICENSE-CC-BY-4.0").read_text(encoding="utf-8")
+    assert cc.startswith("Attribution 4.0 International\n")
+    assert [n for n in range(1, 9) if f"\nSection {n} -- " not in cc] == [], "the whole legal code"
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == {"text": "MIT"}
+
+
+RECORD = ROOT / "docs" / "readme-images.json"
+RERUN = ("Run `make readme-images` (it rebuilds the report first if its inputs changed, and needs "
+         "pdftoppm from poppler-utils), then commit docs/.")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def stale_readme_images(record: dict) -> list[str]:
+    """What changed since make readme-images wrote the record: the report's inputs, a chart, an image."""
+    from tashkent_report.build import fingerprint
+
+    problems = []
+    inputs = fingerprint()
+    if record["report_inputs"] != inputs:
+        problems.append(f"the report's inputs changed since docs/ was made (inputs "
+                        f"{record['report_inputs'][:12]} then, {inputs[:12]} now)")
+    for image in record["images"]:
+        path = ROOT / image["path"]
+        if not path.is_file() or sha256(path) != image["sha256"]:
+            problems.append(f"{image['path']} is not the image make readme-images wrote")
+        if "copy_of" in image:
+            source = ROOT / image["copy_of"]
+            if not source.is_file() or sha256(source) != image["source_sha256"]:
+                problems.append(f"{image['copy_of']} changed since {image['path']} was copied from it")
+    return problems
+
+
+def test_readme_images_are_current():
+    problems = stale_readme_images(json.loads(RECORD.read_text(encoding="utf-8")))
+    assert not problems, "; ".join(problems) + ". " + RERUN
+
+
+def test_readme_shows_the_recorded_images_and_no_other():
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    recorded = [image["path"] for image in record["images"]]
+    assert sorted(recorded) == sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.png"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r'<img src="([^"]+)"[^>]* alt="[^"]{20,}"', readme)
+    assert shown == recorded, "the README shows each picture, with an alternative text"
+    assert [image for image in record["images"] if "copy_of" in image], "one is a chart of figures/"
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda record: record.update(report_inputs="0" * 64), "the report's inputs changed"),
+    (lambda record: record["images"][0].update(sha256="0" * 64), "is not the image make readme-images wrote"),
+    (lambda record: record["images"][1].update(source_sha256="0" * 64), "changed since docs/chart-"),
+    (lambda record: record["images"][1].update(path="docs/gone.png"), "docs/gone.png is not the image"),
+], ids=["report-inputs", "page-image", "chart-source", "missing-image"])
+def test_stale_readme_images_are_named(change, problem):
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    assert "copy_of" not in record["images"][0] and "copy_of" in record["images"][1]
+    change(record)
+    assert [p for p in stale_readme_images(record) if problem in p]
+
+
+def test_readme_images_says_what_to_install_without_pdftoppm(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "docs" / "readme_images.py")], capture_output=True,
+                            text=True, cwd=tmp_path, env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert result.returncode == 1
+    assert "pdftoppm is missing: install poppler-utils" in result.stderr
+    assert not (tmp_path / "docs").exists()
+
+
+KEEP_A_CHANGELOG = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def changelog_dates(text: str) -> list[str]:
+    """The milestones' dates, newest first, after the Unreleased section; Keep a Changelog's headings."""
+    headings = re.findall(r"^(#{2,3}) (.+)$", text, re.MULTILINE)
+    releases = [title for level, title in headings if level == "##"]
+    assert releases[0] == "[Unreleased]", "the Unreleased section comes first"
+    assert {title for level, title in headings if level == "###"} <= KEEP_A_CHANGELOG
+    dates = [re.search(r" - (\d{4}-\d{2}-\d{2})$", title) for title in releases[1:]]
+    assert all(dates), "every milestone ends with its date"
+    found = [date.group(1) for date in dates]
+    assert found == sorted(found, reverse=True), "newest first"
+    return found
+
+
+def test_changelog_dates_are_commit_dates():
+    dates = changelog_dates((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    assert dates
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
+                             capture_output=True, text=True)
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+        pytest.skip("not a git checkout with its whole history (the CI workflow fetches it all)")
+    log = subprocess.run(["git", "log", "--format=%ad", "--date=short"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert [date for date in dates if date not in set(log)] == [], "a date on which no commit was made"
+
+
+@pytest.mark.parametrize("text", [
+    "# Changelog\n\n## First - 2026-11-27\n\n## [Unreleased]\n",
+    "# Changelog\n\n## [Unreleased]\n\n## First\n",
+    "# Changelog\n\n## [Unreleased]\n\n## Older - 2026-11-27\n\n## Newer - 2026-11-29\n",
+    "# Changelog\n\n## [Unreleased]\n\n### Improved\n\n## First - 2026-11-27\n",
+], ids=["unreleased-last", "undated", "oldest-first", "unknown-heading"])
+def test_changelog_check_rejects(text):
+    with pytest.raises(AssertionError):
+        changelog_dates(text)
