@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from tashkent_report import plots
+from tashkent_report import plots, series
 
 COLUMNS = ["event", "rats_edition", "cis_edition", "source", "start", "participants",
            "participants_qualifier", "states", "states_basis"]
@@ -34,7 +34,7 @@ def offsets(ax):
 
 
 def test_each_edition_takes_the_earliest_year_any_page_gives_and_undated_ones_are_left_out():
-    editions = plots.series_editions(SERIES)
+    editions = series.editions(SERIES)
     assert list(editions.index) == ["rats_08", "cis_01", "rats_09", "rats_10_cis_02"]
     assert editions.loc["rats_09", "year"] == 2023  # the undated page takes its edition's year
     assert editions.loc["rats_10_cis_02", ["series", "label"]].tolist() == ["joint", "RATS 10 + CIS 2"]

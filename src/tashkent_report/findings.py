@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import message, participation, prose
+from . import message, participation, prose, series
 from .dataset import Facts
 
 
 def values(facts: Facts) -> SimpleNamespace:
     """``fig``: the article's figures; ``listing``: entities against delegations; ``pool``: the
-    states the wording covers; ``message``: the points of the message the article carries."""
+    states the wording covers; ``message``: the points of the message the article carries;
+    ``series``: the numbers of the other editions of the two conferences."""
     pool = participation.state_pool(facts.membership)
     states = int(facts.figures.set_index("id").loc["states", "value"])
     order = message.versions(facts.coverage, facts.sources)
@@ -24,4 +25,5 @@ def values(facts: Facts) -> SimpleNamespace:
         "listing": participation.listing_values(facts),
         "pool": participation.pool_values(pool, states),
         "message": {"points": len(matrix), "fr_full": int(article["full"]), "fr_part": int(article["part"])},
+        "series": vars(series.values(facts)),
     })

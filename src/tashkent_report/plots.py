@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from . import series  # noqa: E402
 from .config import FIGURES  # noqa: E402
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
@@ -342,25 +343,6 @@ SERIES_NAMES = {"rats": "RATS conference", "cis": "CIS conference", "joint": "jo
 QUALIFIER_MARKERS = {"about": ("o", "about"), "more_than": ("^", "more than"), None: ("s", "exact")}
 
 
-def series_editions(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per edition, in date order: series (rats, cis, joint), label, year (the earliest given).
-
-    An edition no source dates is left out: it cannot be placed on a time axis.
-    """
-    rows = table.assign(year=pd.to_numeric(table["start"].str[:4], errors="coerce"))
-    editions = rows.groupby("event", sort=False).agg(
-        rats=("rats_edition", "first"), cis=("cis_edition", "first"), year=("year", "min"),
-        first=("start", "min"))
-    editions = editions.dropna(subset=["year"])
-    editions["series"] = ["joint" if pd.notna(r) and pd.notna(c) else "rats" if pd.notna(r) else "cis"
-                          for r, c in zip(editions["rats"], editions["cis"], strict=True)]
-    editions["label"] = [" + ".join(f"{name} {int(n)}" for name, n in (("RATS", r), ("CIS", c))
-                                    if pd.notna(n))
-                         for r, c in zip(editions["rats"], editions["cis"], strict=True)]
-    editions["year"] = editions["year"].astype(int)
-    return editions.sort_values("first", kind="stable")[["series", "label", "year"]]
-
-
 def series_chart(table: pd.DataFrame, baseline: int | None = None,
                  source: str = "Sources: the pages in data/context/series.csv, one point per value a page "
                                "gives; empty cells are not plotted") -> Figure:
@@ -371,7 +353,7 @@ def series_chart(table: pd.DataFrame, baseline: int | None = None,
     note, as a dashed line); the number of states. Each distinct value an edition's pages give
     is one point, so two pages that disagree show as two points.
     """
-    editions = series_editions(table)
+    editions = series.editions(table)
     data = table.merge(editions, left_on="event", right_index=True)
     years = range(int(editions["year"].min()) - 1, int(editions["year"].max()) + 2)
     with style():

@@ -227,3 +227,20 @@ class SourcesTable(Captioned):
 
 def sources_table(sources: pd.DataFrame, name: str, caption: str) -> SourcesTable:
     return SourcesTable(sources, name, caption)
+
+
+OCCASIONS = {"this_event": "at the conference", "earlier_edition": "an earlier edition",
+             "later_edition": "a later edition", "other": "around the event"}
+
+
+def threats_table(threats: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Who named which threat, on which occasion, on whose report; a low-credibility row says so."""
+    shown = cited(threats, sources)
+    return pd.DataFrame({
+        "occasion": [OCCASIONS[o] for o in threats["occasion"]],
+        "named by": threats["named_by"],
+        "threat": threats["threat"],
+        "reported by": shown["sources"],
+        "credibility": ["low: one unattributed video caption, not confirmed" if low else "as reported"
+                        for low in threats["low_credibility"]],
+    }).set_index("occasion")

@@ -1,0 +1,125 @@
+"""The conference in its series: the RATS and CIS editions that pages report, and their numbers.
+
+Context, not the article: ``data/context/series.csv`` holds one row per edition per source, so
+two pages that give different numbers for one edition keep their own. Here they become one row
+per edition for the reader, and the named values the chapter's prose states.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .prose import Phrase, names
+
+QUALIFIERS = {"more_than": "more than ", "about": "about ", "exactly": ""}
+
+
+def editions(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per edition, in date order: series (rats, cis, joint), label, year (the earliest given).
+
+    An edition no source dates is left out: it cannot be placed on a time axis.
+    """
+    rows = table.assign(year=pd.to_numeric(table["start"].str[:4], errors="coerce"))
+    found = rows.groupby("event", sort=False).agg(
+        rats=("rats_edition", "first"), cis=("cis_edition", "first"), year=("year", "min"),
+        first=("start", "min"))
+    found = found.dropna(subset=["year"])
+    found["series"] = ["joint" if pd.notna(r) and pd.notna(c) else "rats" if pd.notna(r) else "cis"
+                       for r, c in zip(found["rats"], found["cis"], strict=True)]
+    found["label"] = [" + ".join(f"{name} {int(n)}" for name, n in (("RATS", r), ("CIS", c)) if pd.notna(n))
+                      for r, c in zip(found["rats"], found["cis"], strict=True)]
+    found["year"] = found["year"].astype(int)
+    return found.sort_values("first", kind="stable")[["series", "label", "year"]]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _values(group: pd.DataFrame, column: str, qualifier: str | None = None) -> str:
+    """The distinct values the pages give, 'a / b' where they differ, '' where none does."""
+    given = group.dropna(subset=[column])
+    shown = []
+    for value, rows in given.groupby(column, sort=True):
+        word = ""
+        if qualifier is not None and rows[qualifier].notna().any():
+            word = QUALIFIERS.get(str(rows[qualifier].dropna().iloc[0]), "")
+        shown.append(f"{word}{int(value)}")
+    return " / ".join(shown)
+
+
+def edition_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """One row per edition, in date order, with the people and states any page gives (blank: none)."""
+    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    order = list(editions(table).index)
+    order += [e for e in dict.fromkeys(table["event"]) if e not in order]  # undated editions last
+    rows = []
+    for event in order:
+        group = table[table["event"] == event]
+        first = group.iloc[0]
+        label = " and ".join(f"{_ordinal(int(n))} {series}" for series, n in
+                             (("RATS", first["rats_edition"]), ("CIS", first["cis_edition"])) if pd.notna(n))
+        starts, ends = group["start"].dropna(), group["end"].dropna()
+        when = starts.min() if len(starts) else ""
+        if len(ends) and when and ends.max() != when:
+            when = f"{when} to {ends.max()}"
+        rows.append({
+            "edition": label,
+            "dates": when,
+            "city": first["city"],
+            "people": _values(group, "participants", "participants_qualifier"),
+            "states": _values(group, "states"),
+            "sources": "; ".join(name[s] for s in dict.fromkeys(group["source"])),
+        })
+    return pd.DataFrame(rows).set_index("edition")
+
+
+def _one(table: pd.DataFrame, event: str, column: str, source: str | None = None) -> int:
+    rows = table[(table["event"] == event) & table[column].notna()]
+    if source is not None:
+        rows = rows[rows["source"] == source]
+    values = sorted({int(v) for v in rows[column]})
+    if len(values) != 1:
+        raise ValueError(f"{event}: {column} has {values or 'no value'}, not one")
+    return values[0]
+
+
+def values(facts) -> object:
+    """The numbers the series section states, each read from the series and claims tables."""
+    table = facts.series
+    rats = table.dropna(subset=["rats_edition"])
+    cis1 = sorted({int(v) for v in table.loc[table["event"] == "cis_01", "states"].dropna()})
+    reported = rats.drop_duplicates("event")
+    return names({
+        "baseline": int(facts.context_claims.set_index("id").loc["rats_series_baseline", "value"]),
+        "rats_reported": len(reported),
+        "rats_latest": int(rats["rats_edition"].max()),
+        "rats8_states": _one(table, "rats_08", "states"),
+        "rats9_people": _one(table, "rats_09", "participants"),
+        "rats9_states": _one(table, "rats_09", "states"),
+        "cis1_states": Phrase(" or ".join(str(v) for v in reversed(cis1))),
+        "cis1_states_most": max(cis1),
+        "cis3_people": _one(table, "cis_03", "participants"),
+        "cis3_states": _one(table, "cis_03", "states"),
+        "joint_people": _one(table, "rats_10_cis_02", "participants"),
+        "joint_states": _one(table, "rats_10_cis_02", "states"),
+    })
+
+
+def chart_alt(table: pd.DataFrame, baseline: int) -> str:
+    """Alt text for the series chart: the editions by year, then the head counts and states given."""
+    found = editions(table)
+    shown = "; ".join(f"{row.label} ({row.year})" for row in found.itertuples())
+    people, states = [], []
+    for event, group in table.groupby("event", sort=False):
+        if event not in found.index:
+            continue
+        label = found.loc[event, "label"]
+        if given := _values(group, "participants", "participants_qualifier"):
+            people.append(f"{given} at {label}")
+        if given := _values(group, "states"):
+            states.append(f"{given} at {label}")
+    return (f"Timeline of the editions the pages report: {shown}. Head counts: {'; '.join(people)}, "
+            f"against a dashed line at the {baseline} the RATS series had grown to. States: "
+            f"{'; '.join(states)}.")
