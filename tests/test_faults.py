@@ -338,6 +338,20 @@ def test_a_bad_time_limit_stops_with_the_message(capsys):
     assert "Build stopped: --timeout is 'soon'" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["--nonsense"], "unknown option --nonsense"),
+    (["--force", "--nonsense", "extra"], "unknown options --nonsense extra"),
+    (["--timeout"], "--timeout needs a value"),
+])
+def test_an_unknown_option_stops_with_one_message(capsys, argv, expected):
+    assert build.main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith(f"Build stopped: {expected}") and err.count("Build stopped") == 1, err
+    assert "usage:" not in captured.err + captured.out and "--out FOLDER" in err
+    assert len(err.splitlines()) <= 3, err
+
+
 def test_a_long_step_keeps_printing(monkeypatch, capsys):
     monkeypatch.setattr(build, "HEARTBEAT", 0.01)
     printed = ""

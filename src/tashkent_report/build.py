@@ -290,8 +290,28 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
     return f"Build stopped: {exc}\n{hint}\n{unchanged}", 1
 
 
+class _UsageError(Exception):
+    """A command line the build does not understand."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one "Build stopped" message, not a usage dump."""
+
+    def error(self, message: str):
+        if message.startswith("unrecognized arguments: "):
+            words = message.removeprefix("unrecognized arguments: ").split()
+            message = f"unknown option{'s' if len(words) > 1 else ''} {' '.join(words)}"
+        elif message.startswith("argument ") and ": expected one argument" in message:
+            message = f"{message.removeprefix('argument ').split(':')[0]} needs a value"
+        raise _UsageError(message)
+
+
+USAGE_HINT = ("The build takes --force, --out FOLDER, --timeout SECONDS, --debug and "
+              "--execute-in-place, e.g. make report ARGS='--timeout 300' (make help lists the targets).")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _Parser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--execute-in-place", action="store_true", help="re-execute the notebooks and save them"
     )
@@ -300,7 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", metavar="SECONDS", help="time limit for each cell (default "
                         f"${execution.TIMEOUT_VARIABLE}, else {execution.CELL_TIMEOUT})")
     parser.add_argument("--debug", action="store_true", help="print the traceback of a failure")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(f"Build stopped: {exc}\n{USAGE_HINT}\nNothing was built.", file=sys.stderr, flush=True)
+        return 2
     started = time.perf_counter()
     from .kernels import sweep
 
