@@ -387,6 +387,43 @@ def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):
     assert build.fingerprint() != prints[0]  # content still counts
 
 
+def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypatch):
+    """Lock files, JupyterLab checkpoints and backups beside the inputs leave the hash as it is;
+    a change to any declared input changes it."""
+    root = copy_project(tmp_path / "clone")
+    package = tmp_path / "package"
+    shutil.copytree(build.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    moved = {ROOT / "data": root / "data", ROOT / "notebooks": root / "notebooks", build.PACKAGE: package}
+    monkeypatch.setattr(build, "INPUT_GLOBS", [(label, moved.get(folder, folder), pattern)
+                                               for label, folder, pattern in build.INPUT_GLOBS])
+    clean = build.fingerprint()
+    junk = [
+        root / "data" / "facts" / ".~lock.figures.csv#",  # LibreOffice, while the file is open
+        root / "data" / "facts" / ".ipynb_checkpoints" / "figures-checkpoint.csv",
+        root / "data" / "facts" / "figures.csv~",
+        root / "data" / ".DS_Store",
+        root / "data" / "notes.txt",
+        root / "notebooks" / ".ipynb_checkpoints" / "01-participation-checkpoint.ipynb",
+        root / "notebooks" / ".~lock.01-participation.ipynb#",
+        package / ".ipynb_checkpoints" / "plots-checkpoint.py",
+        package / "templates" / "report" / ".report.css.swp",
+        package / "templates" / "report" / ".ipynb_checkpoints" / "report-checkpoint.css",
+    ]
+    for path in junk:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("junk,1\n")
+    assert build.fingerprint() == clean
+    for path in [root / "data" / "facts" / "figures.csv", root / "data" / "raw" / next(
+            (root / "data" / "raw").iterdir()).name, root / "data" / "datapackage.json",
+            root / "data" / "audit" / "report_numbers.csv", package / "templates" / "report" / "report.css",
+            package / "plots.py", root / "notebooks" / "01-participation.ipynb"]:
+        before = path.read_bytes()
+        path.write_bytes(before + b" ")
+        assert build.fingerprint() != clean, path
+        path.write_bytes(before)
+    assert build.fingerprint() == clean
+
+
 # --- the build itself, in a subprocess ---------------------------------------------------------
 
 

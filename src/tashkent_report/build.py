@@ -36,10 +36,13 @@ OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)
 # Everything a build reads; if none of it changed, the last build's reports stand. Each is
 # hashed under a fixed label and its path below the folder, never the folder's own name: two
 # clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
+# Only declared inputs count: in data/, the data package's descriptor, the files its resources
+# name and the report's numeral allow-list; never editor lock files, checkpoints or backups.
+DECLARED = "the data package's files"
 INPUT_GLOBS = [
     ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
-    ("data", DATA, "**/*"),
-    ("package", PACKAGE, "**/*.py"),
+    ("data", DATA, DECLARED),
+    ("package", PACKAGE, "*.py"),
     ("package", PACKAGE, "templates/**/*"),
     ("root", ROOT, "requirements.txt"),
     ("root", ROOT, "pyproject.toml"),
@@ -84,13 +87,36 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     return execution.Execution([path], timeout, workers=1).run()[0][1]
 
 
+def _junk(path: Path, folder: Path) -> bool:
+    """Editor and tool litter: hidden files and folders (.~lock.*#, .ipynb_checkpoints/, .swp),
+    backups (name~, #name#), byte code."""
+    parts = path.relative_to(folder).parts
+    return any(part.startswith((".", "#")) or part.endswith(("~", "#")) or part == "__pycache__"
+               for part in parts)
+
+
+def _inputs(folder: Path, pattern: str) -> list[Path]:
+    if pattern != DECLARED:
+        return sorted(p for p in folder.glob(pattern) if p.is_file() and not _junk(p, folder))
+    import json
+
+    names = {"datapackage.json", "audit/report_numbers.csv"}
+    try:
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        names |= {r["path"] for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        pass  # hashed as bytes below; the data check names what is wrong with it
+    # A declared file that is missing is left to the data check, which names it.
+    return sorted(p for p in (folder / name for name in names) if p.is_file())
+
+
 def fingerprint() -> str:
     """sha256 over the names and bytes of every input of the build, wherever the project sits."""
     import hashlib
 
     digest = hashlib.sha256()
     for label, folder, pattern in INPUT_GLOBS:
-        for path in sorted(p for p in folder.glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        for path in _inputs(folder, pattern):
             digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
             try:
                 digest.update(path.read_bytes() + b"\0")
