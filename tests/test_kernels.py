@@ -67,3 +67,24 @@ def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path):
         (folder / "kernel.json").write_text("{}")
     assert sweep(str(tmp_path)) == [str(dead)]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
+def test_a_temporary_folder_too_long_for_a_socket_is_named_with_what_to_do(tmp_path, monkeypatch):
+    """Unix socket paths hold about 107 bytes: a deep TMPDIR cannot take the kernel's sockets."""
+    from tashkent_report.errors import BuildError
+
+    long_tmp = tmp_path / ("a-temporary-folder-with-a-long-name-" * 3)
+    long_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1)")]
+    path = tmp_path / "01-probe.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(BuildError) as caught:
+        build.execute(path)
+    message, hint = str(caught.value), caught.value.hint
+    assert "01-probe.ipynb: the kernel did not start" in message
+    assert "too long for a Unix socket" in message and str(long_tmp) in message
+    assert "TMPDIR=/tmp make report" in hint and "reinstall" not in hint and "clean-venv" not in hint
+    assert os.listdir(long_tmp) == []
+

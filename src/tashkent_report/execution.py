@@ -120,6 +120,8 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
             "Run the notebook in JupyterLab (make lab) to find the cause; then run make report "
             "again.",
         )
+    if run.get("index") is None and isinstance(exc, BuildError):  # a cause the kernels name themselves
+        return BuildError(f"{where}: the kernel did not start: {exc}", exc.hint)
     if run.get("index") is None:
         return BuildError(
             f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",

@@ -17,14 +17,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 
 from jupyter_client import AsyncKernelManager, KernelManager
 from jupyter_client.connect import ConnectionFileMixin
 from traitlets import CaselessStrEnum, default
 
+from .errors import BuildError
+
 # Unix socket paths are limited to about 104 bytes: keep the folder short.
 PREFIX = "tashkent-kernel-"
+# The longest socket path the system takes (sun_path less its final NUL byte).
+SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
+
+
+class SocketPathTooLong(BuildError):
+    """The temporary folder is too deep for the kernel's Unix sockets."""
 
 
 class _PrivateSockets(ConnectionFileMixin):
@@ -46,6 +55,19 @@ class _PrivateSockets(ConnectionFileMixin):
         if self.transport == "ipc":
             return os.path.join(self.private_dir, "ipc")
         return super()._ip_default()
+
+    def write_connection_file(self, **kwargs) -> None:
+        if self.transport == "ipc":
+            longest = os.fsencode(f"{self.ip}-99")  # the sockets are ipc-1 to ipc-5, or a few more
+            if len(longest) > SOCKET_PATH_MAX:
+                where = os.path.dirname(self.private_dir)
+                raise SocketPathTooLong(
+                    f"the temporary folder {where} is too long for a Unix socket: the kernel's socket "
+                    f"paths would take {len(longest)} bytes, more than the {SOCKET_PATH_MAX} the system "
+                    "allows",
+                    f"Use a shorter temporary folder (TMPDIR is {len(os.fsencode(where))} bytes; keep it "
+                    "under 60): for example TMPDIR=/tmp make report, or export TMPDIR=/tmp in your shell.")
+        super().write_connection_file(**kwargs)
 
     def cleanup_connection_file(self) -> None:
         # Called when the kernel is shut down for good (not on restart): the folder goes too.
