@@ -337,6 +337,12 @@ USAGE_HINT = ("The build takes --force, --out FOLDER, --timeout SECONDS, --debug
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .checkout import foreign_package
+
+    foreign = foreign_package()  # before anything else: whose code, data and reports/ are these?
+    if foreign:
+        print(f"Build stopped: {foreign}\nNothing was built.", file=sys.stderr, flush=True)
+        return 1
     parser = _Parser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--execute-in-place", action="store_true", help="re-execute the notebooks and save them"
