@@ -760,3 +760,33 @@ def test_two_clones_in_differently_named_folders_build_identical_reports(tmp_pat
         reports.append(files(root / "reports"))
     assert reports[0].keys() == set(NAMES)
     assert reports[0] == reports[1]
+
+
+@slow
+def test_builds_are_byte_identical_whatever_home_is_and_leave_no_temporary_folder(tmp_path):
+    """HOME unwritable, unset or normal: the same reports, no warning published, and nothing left
+    in the temporary folder (matplotlib's and IPython's folders are the kernels' own)."""
+    root = copy_project(tmp_path / "project", notebooks=[])
+    write_notebook(root / "notebooks" / "01-chart.ipynb",
+                   "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1])\nplt.show()")
+    reports = {}
+    for home in ("unwritable", "unset", "normal"):
+        temporary = Path(tempfile.mkdtemp(prefix="tkh"))
+        command, env = build_command(root)
+        env["TMPDIR"] = str(temporary)
+        if home == "unset":
+            env.pop("HOME")
+        elif home == "unwritable":
+            env["HOME"] = "/dev/null/home"
+        for name in ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR"):
+            env.pop(name, None)
+        ran = subprocess.run(command + ["--force"], env=env, cwd=root, capture_output=True, text=True,
+                             timeout=600)
+        try:
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert os.listdir(temporary) == [], home
+        finally:
+            shutil.rmtree(temporary)
+        reports[home] = files(root / "reports")
+        assert b"temporary" not in reports[home]["report.html"], home
+    assert reports["unwritable"] == reports["unset"] == reports["normal"]
