@@ -790,3 +790,109 @@ def test_builds_are_byte_identical_whatever_home_is_and_leave_no_temporary_folde
         reports[home] = files(root / "reports")
         assert b"temporary" not in reports[home]["report.html"], home
     assert reports["unwritable"] == reports["unset"] == reports["normal"]
+
+
+SIGNAL_DRIVER = textwrap.dedent("""
+    # A build with execution and rendering stubbed out; signals sent to itself at one instant.
+    import contextlib, os, signal, sys
+    import nbformat
+    from tashkent_report import build, publish
+
+    when, names = sys.argv[1], sys.argv[2].split(",")
+    sys.argv = [sys.argv[0]] + sys.argv[3:]
+
+    def send():
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # all of them pending at once
+        for name in names:
+            os.kill(os.getpid(), getattr(signal, name))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+
+    class Hook:
+        def __init__(self, stream, marker):
+            self.stream, self.marker = stream, marker
+        def write(self, text):
+            written = self.stream.write(text)
+            if self.marker(text):
+                self.stream.flush()
+                send()
+            return written
+        def __getattr__(self, name):
+            return getattr(self.stream, name)
+
+    def checkpoint(label):
+        if when == label:
+            send()
+    publish._checkpoint = checkpoint
+    if when == "after the switch":  # the step's time, printed once the switch is done
+        sys.stdout = Hook(sys.stdout, lambda t: build.DOING[0].startswith("switching") and t.endswith(" s"))
+    elif when == "Done":
+        sys.stdout = Hook(sys.stdout, lambda t: t.startswith("Done in"))
+    elif when == "the message":  # a first signal while writing, then one while the message is printed
+        sys.stderr = Hook(sys.stderr, lambda t: "Build stopped" in t)
+        publish._checkpoint = lambda label: send() if label == "write report.pdf" else None
+    elif when == "exit":  # after main's own handlers are gone, before the process ends
+        original = build.raised_as_exceptions
+        @contextlib.contextmanager
+        def then_signal(**kwargs):
+            with original(**kwargs):
+                yield
+            send()
+        build.raised_as_exceptions = then_signal
+    build.execute_all = lambda paths, timeout: [(p, nbformat.read(p, as_version=4)) for p in paths]
+    build.to_html = lambda nb, meta, analyst=False: "<html>new</html>"
+    build.to_pdf = lambda html: b"%PDF new"
+    sys.exit(build._run())
+""")
+
+
+@slow
+@pytest.mark.parametrize("when, names, status, expected", [
+    ("after the switch", "SIGTERM", 143, ["just after the new report was switched in",
+                                          "reports/ holds the complete new build"]),
+    ("Done", "SIGINT", 130, ["Build stopped by SIGINT", "reports/ holds the complete new build"]),
+    ("exit", "SIGTERM", 143, ["Build stopped by SIGTERM after the build was done: "
+                              "reports/ holds the complete new build."]),
+    ("write report.pdf", "SIGINT,SIGTERM", 130, ["Build stopped by SIGINT while switching reports/",
+                                                 "reports/ is unchanged"]),
+    ("the message", "SIGTERM", 143, ["Build stopped by SIGTERM while switching reports/",
+                                     "reports/ is unchanged"]),
+])
+def test_a_signal_at_every_instant_gives_one_message(project, when, names, status, expected):
+    """Just after the switch, after "Done", as the process ends, two signals at once, a second
+    signal while the message is printed: one message, 130 or 143, reports/ whole."""
+    before, old = snapshot(project / "reports"), files(project / "reports")
+    command, env = build_command(project)
+    result = subprocess.run([sys.executable, "-c", SIGNAL_DRIVER, when, names, *command[3:], "--force"],
+                            env=env, cwd=project, capture_output=True, text=True, timeout=300)
+    run = Run(result.returncode, result.stdout, result.stderr, 0)
+    assert_stopped(run, status, expected)
+    if "unchanged" in expected[-1]:
+        assert snapshot(project / "reports") == before
+    else:
+        new = files(project / "reports")
+        assert new["report.pdf"] == b"%PDF new" and new.keys() == old.keys()
+
+
+@slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_process_group_gives_one_message(project, signum):
+    """Ctrl-C in a terminal, or kill to make's process group: make, the build and its kernels all
+    get the signal. One message, 130 or 143, reports/ and data/ unchanged, no kernel left."""
+    mark = project / "cell-started"
+    write_notebook(project / "notebooks" / "02-waits.ipynb", f"open({str(mark)!r}, 'w').close()\n{HANG}")
+    before = snapshot(project / "reports"), digest(project / "data")
+    parent = ["sh", "-c", '"$@"; exit $?', "sh"]  # stands for make: a parent in the same group
+    process = start(project, prefix=parent)
+    wait_for(lambda: mark.exists() or process.poll() is not None, "the cell to start")
+    build_pid = int(subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                   text=True).stdout.split()[0])
+    os.killpg(process.pid, signum)
+    run = finish(process)
+    name = signal.Signals(signum).name
+    assert run.status in (128 + signum, -signum), run.out + run.err
+    err = run.err.strip()
+    assert err.startswith(f"Build stopped by {name}") and err.count("Build stopped") == 1, err
+    assert "Traceback" not in run.err and "reports/ is unchanged" in err, err
+    assert (snapshot(project / "reports"), digest(project / "data")) == before
+    assert kernel_leftovers(build_pid) == []

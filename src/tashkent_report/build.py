@@ -299,7 +299,8 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
     if isinstance(exc, KeyboardInterrupt | Interrupted):
         name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
         status = 128 + (exc.signum if isinstance(exc, Interrupted) else 2)
-        if getattr(exc, "published", False) and out is not None:
+        switched = out is not None and publish.absolute(out) in publish.SWITCHED  # even if not flagged
+        if out is not None and (getattr(exc, "published", False) or switched):
             return (f"Build stopped by {name}, just after the new report was switched in: "
                     f"{publish.shown(out)}/ holds the complete new build.", status)
         while_ = f" while {doing}" if doing else ""
@@ -360,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     from .kernels import sweep
 
-    with raised_as_exceptions():
+    with raised_as_exceptions(once=True):  # a second signal cannot cut the clean-up or the message
         try:
             sweep()  # folders of kernels whose build was killed outright
             timeout = execution.cell_timeout(args.timeout)
@@ -368,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                 execute_in_place(timeout)
             else:
                 build(args.out, force=args.force, timeout=timeout)
+            print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
         except BaseException as exc:  # every failure ends in one message
             if isinstance(exc, SystemExit):
                 raise
@@ -379,9 +381,34 @@ def main(argv: list[str] | None = None) -> int:
             message, status = stop_message(exc, out, DOING[0])
             print(f"\n{message}", file=sys.stderr, flush=True)
             return status
-    print(f"Done in {time.perf_counter() - started:.1f} s")
     return 0
 
 
+def _run() -> int:
+    """``main`` as the process it is: a signal in its last instants, after the build was done, is
+    noted and named rather than left to kill the process silently or print a traceback."""
+    import signal
+
+    from . import interrupts
+
+    for signum in interrupts.SIGNALS:
+        signal.signal(signum, interrupts.record)  # main's own handlers are installed over these
+    status = main()
+    if status == 0 and interrupts.late:
+        stop = Interrupted(interrupts.late[0])
+        argv = sys.argv[1:]
+        out = Path(next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), REPORTS))
+        if "--execute-in-place" in argv:
+            where = "every notebook was saved with its new outputs"
+        elif publish.absolute(out) in publish.SWITCHED:
+            where = f"{publish.shown(out)}/ holds the complete new build"
+        else:
+            where = f"{publish.shown(out)}/ is unchanged"
+        print(f"\nBuild stopped by {stop.name} after the build was done: {where}.", file=sys.stderr,
+              flush=True)
+        status = 128 + stop.signum
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())
