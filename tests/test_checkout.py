@@ -125,3 +125,34 @@ def test_a_linked_environment_is_replaced_by_this_checkouts_own(tmp_path):
     assert Path(where).resolve() == (root / "src" / "tashkent_report" / "__init__.py").resolve()
     assert ((ROOT / ".venv" / ".installed").read_bytes(), sorted(os.listdir(ROOT / ".venv"))) == theirs
     assert make(root, "-q", "venv").returncode == 0
+
+
+def test_cleared_or_stale_saved_outputs_are_named_once_each_before_any_test(tmp_path):
+    """JupyterLab's Clear All Outputs then save, or cells run out of order: one line per notebook,
+    and make execute named, instead of a failure per cell and an error per test."""
+    import json
+
+    from .test_pipeline import copy_project
+
+    root = copy_project(tmp_path / "project")
+    cleared, stale = root / "notebooks" / "02-message.ipynb", root / "notebooks" / "04-methods.ipynb"
+    nb = json.loads(cleared.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    cleared.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    nb = json.loads(stale.read_text(encoding="utf-8"))
+    code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    code[0]["execution_count"], code[1]["execution_count"] = 2, 1
+    stale.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "--co", "tests", "notebooks", "--nbval"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "TASHKENT_REPORT_ROOT": str(root)})
+    out = ran.stdout + ran.stderr
+    assert ran.returncode == 4, out
+    lines = [line for line in out.splitlines() if line.startswith("notebooks/")]
+    assert lines == ["notebooks/02-message.ipynb: its saved outputs are missing (cleared): run make execute",
+                     "notebooks/04-methods.ipynb: its saved outputs are stale (execution counts 2, 1, 3, 4, "
+                     f"5, 6, 7, 8, ..., not 1 to {len(code)} in order: not run top to bottom in a fresh "
+                     "kernel): run make execute"], out
+    assert "Traceback" not in out and "make execute re-runs every notebook" in out
