@@ -20,7 +20,7 @@ export MPLBACKEND := Agg
 unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv report readme-images test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
+.PHONY: FORCE help venv report readme-images test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
@@ -39,9 +39,27 @@ help:
 
 venv: $(STAMP)
 
+# The stamp, written last, holds the checkout .venv was set up for (the editable install records
+# its path). A .venv without it (setup was interrupted), set up for another folder (copied or
+# moved with its checkout) or a link to another checkout's is set up anew, the link only unlinked.
+ifneq ($(shell cat $(STAMP) 2>/dev/null),$(CURDIR))
+$(STAMP): FORCE
+endif
+FORCE:
+
 # uv (pinned in requirements.txt, installed into .venv first) installs the environment in
 # seconds; where uv cannot be installed, pip does the same from the same requirements.txt.
 $(STAMP): requirements.txt pyproject.toml
+	@if [ -L $(VENV) ]; then \
+		echo "$(VENV) is a link to $$(readlink $(VENV)), another checkout's environment: setting up this checkout's own"; \
+		rm -f $(VENV); \
+	elif [ -e $(VENV) ] && [ ! -f $(STAMP) ]; then \
+		echo "$(VENV) is incomplete (its setup was interrupted): setting it up again"; \
+		rm -rf $(VENV); \
+	elif [ -e $(VENV) ] && [ "$$(cat $(STAMP))" != "$(CURDIR)" ]; then \
+		was="$$(cat $(STAMP))"; echo "$(VENV) was set up for $${was:-another folder}: setting it up again for $(CURDIR)"; \
+		rm -f $(STAMP) && rm -rf $(VENV); \
+	fi
 	@test -n "$(PYTHON)" || { echo "No Python 3.11, 3.12 or 3.13 found (python3.11, python3.12, python3.13, python3): install one, or set PYTHON=/path/to/python3.x" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; v = sys.version.split()[0]; ok = (3, 11) <= sys.version_info[:2] < (3, 14); print(f"Python {v} ({sys.executable}) for $(VENV)") if ok else sys.exit(f"Python 3.11, 3.12 or 3.13 is required: {sys.executable} is {v}")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,7 +72,7 @@ $(STAMP): requirements.txt pyproject.toml
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	fi
-	touch $@
+	@printf '%s\n' "$(CURDIR)" > $@.tmp && mv $@.tmp $@
 
 report: $(STAMP)
 	$(BIN)/python -m tashkent_report.build $(ARGS)

@@ -168,6 +168,23 @@ def test_file_not_in_utf8_stops_at_the_line_and_field(data_copy):
     expect(data_copy, "facts/organisations.csv", 2, "name_fr", "not UTF-8")
 
 
+@pytest.mark.parametrize("quoting", ["minimal", "all"])
+def test_a_spreadsheets_bom_loads_whether_or_not_the_header_is_quoted(data_copy, quoting):
+    """Excel and LibreOffice save "CSV UTF-8" with a BOM, often with every cell quoted."""
+    import csv
+    import io
+
+    expected = load_facts(data_copy.datapackage).figures
+    for name in ("facts/figures.csv", "facts/events.csv"):
+        buffer = io.StringIO()
+        mode = csv.QUOTE_ALL if quoting == "all" else csv.QUOTE_MINIMAL
+        csv.writer(buffer, lineterminator="\r\n", quoting=mode).writerows(data_copy.rows(name))
+        data_copy.path(name).write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    loaded = load_facts(data_copy.datapackage)
+    pd.testing.assert_frame_equal(loaded.figures, expected)
+    assert list(loaded.events.columns)[0] == "id"
+
+
 @pytest.mark.parametrize("separator, name", [(";", "semicolons"), ("\t", "tabs")])
 def test_wrong_separator_is_named(data_copy, separator, name):
     path = data_copy.path("facts/figures.csv")

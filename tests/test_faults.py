@@ -338,6 +338,20 @@ def test_a_bad_time_limit_stops_with_the_message(capsys):
     assert "Build stopped: --timeout is 'soon'" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["--nonsense"], "unknown option --nonsense"),
+    (["--force", "--nonsense", "extra"], "unknown options --nonsense extra"),
+    (["--timeout"], "--timeout needs a value"),
+])
+def test_an_unknown_option_stops_with_one_message(capsys, argv, expected):
+    assert build.main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith(f"Build stopped: {expected}") and err.count("Build stopped") == 1, err
+    assert "usage:" not in captured.err + captured.out and "--out FOLDER" in err
+    assert len(err.splitlines()) <= 3, err
+
+
 def test_a_long_step_keeps_printing(monkeypatch, capsys):
     monkeypatch.setattr(build, "HEARTBEAT", 0.01)
     printed = ""
@@ -371,6 +385,43 @@ def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):
     assert prints[0] == prints[1]
     (root / "data" / "codebook.csv").write_bytes(b"changed")
     assert build.fingerprint() != prints[0]  # content still counts
+
+
+def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypatch):
+    """Lock files, JupyterLab checkpoints and backups beside the inputs leave the hash as it is;
+    a change to any declared input changes it."""
+    root = copy_project(tmp_path / "clone")
+    package = tmp_path / "package"
+    shutil.copytree(build.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    moved = {ROOT / "data": root / "data", ROOT / "notebooks": root / "notebooks", build.PACKAGE: package}
+    monkeypatch.setattr(build, "INPUT_GLOBS", [(label, moved.get(folder, folder), pattern)
+                                               for label, folder, pattern in build.INPUT_GLOBS])
+    clean = build.fingerprint()
+    junk = [
+        root / "data" / "facts" / ".~lock.figures.csv#",  # LibreOffice, while the file is open
+        root / "data" / "facts" / ".ipynb_checkpoints" / "figures-checkpoint.csv",
+        root / "data" / "facts" / "figures.csv~",
+        root / "data" / ".DS_Store",
+        root / "data" / "notes.txt",
+        root / "notebooks" / ".ipynb_checkpoints" / "01-participation-checkpoint.ipynb",
+        root / "notebooks" / ".~lock.01-participation.ipynb#",
+        package / ".ipynb_checkpoints" / "plots-checkpoint.py",
+        package / "templates" / "report" / ".report.css.swp",
+        package / "templates" / "report" / ".ipynb_checkpoints" / "report-checkpoint.css",
+    ]
+    for path in junk:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("junk,1\n")
+    assert build.fingerprint() == clean
+    for path in [root / "data" / "facts" / "figures.csv", root / "data" / "raw" / next(
+            (root / "data" / "raw").iterdir()).name, root / "data" / "datapackage.json",
+            root / "data" / "audit" / "report_numbers.csv", package / "templates" / "report" / "report.css",
+            package / "plots.py", root / "notebooks" / "01-participation.ipynb"]:
+        before = path.read_bytes()
+        path.write_bytes(before + b" ")
+        assert build.fingerprint() != clean, path
+        path.write_bytes(before)
+    assert build.fingerprint() == clean
 
 
 # --- the build itself, in a subprocess ---------------------------------------------------------
@@ -709,3 +760,139 @@ def test_two_clones_in_differently_named_folders_build_identical_reports(tmp_pat
         reports.append(files(root / "reports"))
     assert reports[0].keys() == set(NAMES)
     assert reports[0] == reports[1]
+
+
+@slow
+def test_builds_are_byte_identical_whatever_home_is_and_leave_no_temporary_folder(tmp_path):
+    """HOME unwritable, unset or normal: the same reports, no warning published, and nothing left
+    in the temporary folder (matplotlib's and IPython's folders are the kernels' own)."""
+    root = copy_project(tmp_path / "project", notebooks=[])
+    write_notebook(root / "notebooks" / "01-chart.ipynb",
+                   "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, 1])\nplt.show()")
+    reports = {}
+    for home in ("unwritable", "unset", "normal"):
+        temporary = Path(tempfile.mkdtemp(prefix="tkh"))
+        command, env = build_command(root)
+        env["TMPDIR"] = str(temporary)
+        if home == "unset":
+            env.pop("HOME")
+        elif home == "unwritable":
+            env["HOME"] = "/dev/null/home"
+        for name in ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR"):
+            env.pop(name, None)
+        ran = subprocess.run(command + ["--force"], env=env, cwd=root, capture_output=True, text=True,
+                             timeout=600)
+        try:
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert os.listdir(temporary) == [], home
+        finally:
+            shutil.rmtree(temporary)
+        reports[home] = files(root / "reports")
+        assert b"temporary" not in reports[home]["report.html"], home
+    assert reports["unwritable"] == reports["unset"] == reports["normal"]
+
+
+SIGNAL_DRIVER = textwrap.dedent("""
+    # A build with execution and rendering stubbed out; signals sent to itself at one instant.
+    import contextlib, os, signal, sys
+    import nbformat
+    from tashkent_report import build, publish
+
+    when, names = sys.argv[1], sys.argv[2].split(",")
+    sys.argv = [sys.argv[0]] + sys.argv[3:]
+
+    def send():
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # all of them pending at once
+        for name in names:
+            os.kill(os.getpid(), getattr(signal, name))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+
+    class Hook:
+        def __init__(self, stream, marker):
+            self.stream, self.marker = stream, marker
+        def write(self, text):
+            written = self.stream.write(text)
+            if self.marker(text):
+                self.stream.flush()
+                send()
+            return written
+        def __getattr__(self, name):
+            return getattr(self.stream, name)
+
+    def checkpoint(label):
+        if when == label:
+            send()
+    publish._checkpoint = checkpoint
+    if when == "after the switch":  # the step's time, printed once the switch is done
+        sys.stdout = Hook(sys.stdout, lambda t: build.DOING[0].startswith("switching") and t.endswith(" s"))
+    elif when == "Done":
+        sys.stdout = Hook(sys.stdout, lambda t: t.startswith("Done in"))
+    elif when == "the message":  # a first signal while writing, then one while the message is printed
+        sys.stderr = Hook(sys.stderr, lambda t: "Build stopped" in t)
+        publish._checkpoint = lambda label: send() if label == "write report.pdf" else None
+    elif when == "exit":  # after main's own handlers are gone, before the process ends
+        original = build.raised_as_exceptions
+        @contextlib.contextmanager
+        def then_signal(**kwargs):
+            with original(**kwargs):
+                yield
+            send()
+        build.raised_as_exceptions = then_signal
+    build.execute_all = lambda paths, timeout: [(p, nbformat.read(p, as_version=4)) for p in paths]
+    build.to_html = lambda nb, meta, analyst=False: "<html>new</html>"
+    build.to_pdf = lambda html: b"%PDF new"
+    sys.exit(build._run())
+""")
+
+
+@slow
+@pytest.mark.parametrize("when, names, status, expected", [
+    ("after the switch", "SIGTERM", 143, ["just after the new report was switched in",
+                                          "reports/ holds the complete new build"]),
+    ("Done", "SIGINT", 130, ["Build stopped by SIGINT", "reports/ holds the complete new build"]),
+    ("exit", "SIGTERM", 143, ["Build stopped by SIGTERM after the build was done: "
+                              "reports/ holds the complete new build."]),
+    ("write report.pdf", "SIGINT,SIGTERM", 130, ["Build stopped by SIGINT while switching reports/",
+                                                 "reports/ is unchanged"]),
+    ("the message", "SIGTERM", 143, ["Build stopped by SIGTERM while switching reports/",
+                                     "reports/ is unchanged"]),
+])
+def test_a_signal_at_every_instant_gives_one_message(project, when, names, status, expected):
+    """Just after the switch, after "Done", as the process ends, two signals at once, a second
+    signal while the message is printed: one message, 130 or 143, reports/ whole."""
+    before, old = snapshot(project / "reports"), files(project / "reports")
+    command, env = build_command(project)
+    result = subprocess.run([sys.executable, "-c", SIGNAL_DRIVER, when, names, *command[3:], "--force"],
+                            env=env, cwd=project, capture_output=True, text=True, timeout=300)
+    run = Run(result.returncode, result.stdout, result.stderr, 0)
+    assert_stopped(run, status, expected)
+    if "unchanged" in expected[-1]:
+        assert snapshot(project / "reports") == before
+    else:
+        new = files(project / "reports")
+        assert new["report.pdf"] == b"%PDF new" and new.keys() == old.keys()
+
+
+@slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_process_group_gives_one_message(project, signum):
+    """Ctrl-C in a terminal, or kill to make's process group: make, the build and its kernels all
+    get the signal. One message, 130 or 143, reports/ and data/ unchanged, no kernel left."""
+    mark = project / "cell-started"
+    write_notebook(project / "notebooks" / "02-waits.ipynb", f"open({str(mark)!r}, 'w').close()\n{HANG}")
+    before = snapshot(project / "reports"), digest(project / "data")
+    parent = ["sh", "-c", '"$@"; exit $?', "sh"]  # stands for make: a parent in the same group
+    process = start(project, prefix=parent)
+    wait_for(lambda: mark.exists() or process.poll() is not None, "the cell to start")
+    build_pid = int(subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                   text=True).stdout.split()[0])
+    os.killpg(process.pid, signum)
+    run = finish(process)
+    name = signal.Signals(signum).name
+    assert run.status in (128 + signum, -signum), run.out + run.err
+    err = run.err.strip()
+    assert err.startswith(f"Build stopped by {name}") and err.count("Build stopped") == 1, err
+    assert "Traceback" not in run.err and "reports/ is unchanged" in err, err
+    assert (snapshot(project / "reports"), digest(project / "data")) == before
+    assert kernel_leftovers(build_pid) == []

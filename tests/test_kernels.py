@@ -67,3 +67,84 @@ def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path):
         (folder / "kernel.json").write_text("{}")
     assert sweep(str(tmp_path)) == [str(dead)]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
+def test_a_temporary_folder_too_long_for_a_socket_is_named_with_what_to_do(tmp_path, monkeypatch):
+    """Unix socket paths hold about 107 bytes: a deep TMPDIR cannot take the kernel's sockets."""
+    from tashkent_report.errors import BuildError
+
+    long_tmp = tmp_path / ("a-temporary-folder-with-a-long-name-" * 3)
+    long_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1)")]
+    path = tmp_path / "01-probe.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(BuildError) as caught:
+        build.execute(path)
+    message, hint = str(caught.value), caught.value.hint
+    assert "01-probe.ipynb: the kernel did not start" in message
+    assert "too long for a Unix socket" in message and str(long_tmp) in message
+    assert "TMPDIR=/tmp make report" in hint and "reinstall" not in hint and "clean-venv" not in hint
+    assert os.listdir(long_tmp) == []
+
+
+
+PROBE = """import json, os
+import matplotlib
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([0, 1])
+fig.savefig(os.devnull, format="png")
+plt.close(fig)
+from IPython.paths import get_ipython_dir
+from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir, jupyter_runtime_dir
+print(json.dumps({"mpl": matplotlib.get_configdir(), "mplcache": matplotlib.get_cachedir(),
+                  "ipython": get_ipython_dir(), "config": jupyter_config_dir(), "data": jupyter_data_dir(),
+                  "runtime": jupyter_runtime_dir()}))"""
+
+
+@pytest.mark.parametrize("home", ["unwritable", "unset", "normal"])
+def test_kernels_write_nothing_of_the_users_and_leave_nothing(tmp_path, kernel_tmp, monkeypatch, home):
+    """Matplotlib, IPython and Jupyter get a private folder in the kernel's own: an unwritable or
+    unset HOME puts no warning in the outputs, and nothing is left behind."""
+    import json
+
+    if home == "unwritable":
+        monkeypatch.setenv("HOME", "/dev/null/home")  # not even root can create it
+    elif home == "unset":
+        monkeypatch.delenv("HOME")
+    monkeypatch.setenv("TMPDIR", kernel_tmp)  # where a kernel's own temporary folders would go
+    for name in ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
+                 "JUPYTER_RUNTIME_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(PROBE)]
+    path = tmp_path / "01-probe.ipynb"
+    nbformat.write(nb, path)
+    outputs = build.execute(path).cells[0].outputs
+    assert [o.get("name") for o in outputs] == ["stdout"], outputs
+    folders = json.loads(outputs[0]["text"])
+    kernel_folder = os.path.join(kernel_tmp, PREFIX)
+    assert all(folder.startswith(kernel_folder) for folder in folders.values()), folders
+    assert len({os.path.dirname(folder) for folder in folders.values()} - {folders["mpl"]}) == 1, folders
+    assert os.listdir(kernel_tmp) == []
+
+
+def test_a_stream_on_stderr_that_readers_would_see_stops_the_build(tmp_path):
+    """A warning printed by a cell would be published in the readers' report: the build stops at
+    the cell instead. A cell left out of every edition (remove-cell) may write to stderr."""
+    from tashkent_report.errors import BuildError
+
+    nb = nbformat.v4.new_notebook()
+    hidden = nbformat.v4.new_code_cell("import sys\nprint('checked', file=sys.stderr)")
+    hidden.metadata["tags"] = ["remove-cell"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter"), hidden,
+                nbformat.v4.new_code_cell("import warnings\nwarnings.warn('a temporary cache directory')")]
+    path = tmp_path / "02-noisy.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(BuildError) as caught:
+        build.execute(path)
+    assert str(caught.value).startswith(f"{path}, cell 3 (id {nb.cells[2].id}) wrote to stderr: ")
+    assert "UserWarning: a temporary cache directory" in str(caught.value)
+    assert "readers' report" in caught.value.hint

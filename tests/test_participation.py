@@ -159,6 +159,53 @@ def test_saved_figure_carries_its_caption_and_alt_text_and_identical_files_are_l
     assert json.loads(files[2].read_text(encoding="utf-8"))["caption"] == "Another caption."
 
 
+WRITE_FAILS = """
+import resource, signal, sys
+from pathlib import Path
+import pandas as pd
+from tashkent_report import plots
+
+table = pd.DataFrame({"label_en": ["A", "B"], "value": [int(sys.argv[2]), 7], "org_type": ["a", "b"],
+                      "term_fr": ["a", "b"], "unit": ["bodies"] * 2, "level": ["participant"] * 2,
+                      "count": ["x bodies", "7 bodies"]})
+fig = plots.participation_chart(table)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+if sys.argv[3] == "full":
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))  # the disk fills up
+try:
+    plots.save_figure(fig, "p", "caption " + sys.argv[2], "alt", Path(sys.argv[1]))
+except OSError as exc:
+    sys.exit(f"OSError {exc.errno}")
+"""
+
+
+def test_a_figure_whose_write_fails_leaves_the_last_one_whole(tmp_path):
+    """A full disk while a chart is written: the files in figures/ stay the last whole ones."""
+    import errno
+    import subprocess
+    import sys
+
+    def save(value: int, limit: str):
+        return subprocess.run([sys.executable, "-c", WRITE_FAILS, str(tmp_path), str(value), limit],
+                              capture_output=True, text=True, timeout=120)
+
+    assert save(3, "none").returncode == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(before) == ["p.json", "p.png", "p.svg"]
+    failed = save(5, "full")
+    assert failed.stderr.strip() == f"OSError {errno.EFBIG}", failed.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing half-written, no litter
+    assert save(5, "none").returncode == 0
+    assert (tmp_path / "p.svg").read_bytes() != before["p.svg"]
+    assert oct((tmp_path / "p.svg").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def test_counts_use_the_singular_for_one():
     assert [participation.counted(1, u) for u in ("states", "bodies", "institutions", "organisations")] == [
         "1 state", "1 body", "1 institution", "1 organisation"

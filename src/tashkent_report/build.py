@@ -36,10 +36,13 @@ OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)
 # Everything a build reads; if none of it changed, the last build's reports stand. Each is
 # hashed under a fixed label and its path below the folder, never the folder's own name: two
 # clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
+# Only declared inputs count: in data/, the data package's descriptor, the files its resources
+# name and the report's numeral allow-list; never editor lock files, checkpoints or backups.
+DECLARED = "the data package's files"
 INPUT_GLOBS = [
     ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
-    ("data", DATA, "**/*"),
-    ("package", PACKAGE, "**/*.py"),
+    ("data", DATA, DECLARED),
+    ("package", PACKAGE, "*.py"),
     ("package", PACKAGE, "templates/**/*"),
     ("root", ROOT, "requirements.txt"),
     ("root", ROOT, "pyproject.toml"),
@@ -84,13 +87,36 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     return execution.Execution([path], timeout, workers=1).run()[0][1]
 
 
+def _junk(path: Path, folder: Path) -> bool:
+    """Editor and tool litter: hidden files and folders (.~lock.*#, .ipynb_checkpoints/, .swp),
+    backups (name~, #name#), byte code."""
+    parts = path.relative_to(folder).parts
+    return any(part.startswith((".", "#")) or part.endswith(("~", "#")) or part == "__pycache__"
+               for part in parts)
+
+
+def _inputs(folder: Path, pattern: str) -> list[Path]:
+    if pattern != DECLARED:
+        return sorted(p for p in folder.glob(pattern) if p.is_file() and not _junk(p, folder))
+    import json
+
+    names = {"datapackage.json", "audit/report_numbers.csv"}
+    try:
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        names |= {r["path"] for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        pass  # hashed as bytes below; the data check names what is wrong with it
+    # A declared file that is missing is left to the data check, which names it.
+    return sorted(p for p in (folder / name for name in names) if p.is_file())
+
+
 def fingerprint() -> str:
     """sha256 over the names and bytes of every input of the build, wherever the project sits."""
     import hashlib
 
     digest = hashlib.sha256()
     for label, folder, pattern in INPUT_GLOBS:
-        for path in sorted(p for p in folder.glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        for path in _inputs(folder, pattern):
             digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
             try:
                 digest.update(path.read_bytes() + b"\0")
@@ -304,7 +330,8 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
     if isinstance(exc, KeyboardInterrupt | Interrupted):
         name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
         status = 128 + (exc.signum if isinstance(exc, Interrupted) else 2)
-        if getattr(exc, "published", False) and out is not None:
+        switched = out is not None and publish.absolute(out) in publish.SWITCHED  # even if not flagged
+        if out is not None and (getattr(exc, "published", False) or switched):
             return (f"Build stopped by {name}, just after the new report was switched in: "
                     f"{publish.shown(out)}/ holds the complete new build.", status)
         while_ = f" while {doing}" if doing else ""
@@ -321,8 +348,34 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
     return f"Build stopped: {exc}\n{hint}\n{unchanged}", 1
 
 
+class _UsageError(Exception):
+    """A command line the build does not understand."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one "Build stopped" message, not a usage dump."""
+
+    def error(self, message: str):
+        if message.startswith("unrecognized arguments: "):
+            words = message.removeprefix("unrecognized arguments: ").split()
+            message = f"unknown option{'s' if len(words) > 1 else ''} {' '.join(words)}"
+        elif message.startswith("argument ") and ": expected one argument" in message:
+            message = f"{message.removeprefix('argument ').split(':')[0]} needs a value"
+        raise _UsageError(message)
+
+
+USAGE_HINT = ("The build takes --force, --out FOLDER, --timeout SECONDS, --debug and "
+              "--execute-in-place, e.g. make report ARGS='--timeout 300' (make help lists the targets).")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from .checkout import foreign_package
+
+    foreign = foreign_package()  # before anything else: whose code, data and reports/ are these?
+    if foreign:
+        print(f"Build stopped: {foreign}\nNothing was built.", file=sys.stderr, flush=True)
+        return 1
+    parser = _Parser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--execute-in-place", action="store_true", help="re-execute the notebooks and save them"
     )
@@ -331,11 +384,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", metavar="SECONDS", help="time limit for each cell (default "
                         f"${execution.TIMEOUT_VARIABLE}, else {execution.CELL_TIMEOUT})")
     parser.add_argument("--debug", action="store_true", help="print the traceback of a failure")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(f"Build stopped: {exc}\n{USAGE_HINT}\nNothing was built.", file=sys.stderr, flush=True)
+        return 2
     started = time.perf_counter()
     from .kernels import sweep
 
-    with raised_as_exceptions():
+    with raised_as_exceptions(once=True):  # a second signal cannot cut the clean-up or the message
         try:
             sweep()  # folders of kernels whose build was killed outright
             timeout = execution.cell_timeout(args.timeout)
@@ -343,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
                 execute_in_place(timeout)
             else:
                 build(args.out, force=args.force, timeout=timeout)
+            print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
         except BaseException as exc:  # every failure ends in one message
             if isinstance(exc, SystemExit):
                 raise
@@ -354,9 +412,34 @@ def main(argv: list[str] | None = None) -> int:
             message, status = stop_message(exc, out, DOING[0])
             print(f"\n{message}", file=sys.stderr, flush=True)
             return status
-    print(f"Done in {time.perf_counter() - started:.1f} s")
     return 0
 
 
+def _run() -> int:
+    """``main`` as the process it is: a signal in its last instants, after the build was done, is
+    noted and named rather than left to kill the process silently or print a traceback."""
+    import signal
+
+    from . import interrupts
+
+    for signum in interrupts.SIGNALS:
+        signal.signal(signum, interrupts.record)  # main's own handlers are installed over these
+    status = main()
+    if status == 0 and interrupts.late:
+        stop = Interrupted(interrupts.late[0])
+        argv = sys.argv[1:]
+        out = Path(next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), REPORTS))
+        if "--execute-in-place" in argv:
+            where = "every notebook was saved with its new outputs"
+        elif publish.absolute(out) in publish.SWITCHED:
+            where = f"{publish.shown(out)}/ holds the complete new build"
+        else:
+            where = f"{publish.shown(out)}/ is unchanged"
+        print(f"\nBuild stopped by {stop.name} after the build was done: {where}.", file=sys.stderr,
+              flush=True)
+        status = 128 + stop.signum
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())

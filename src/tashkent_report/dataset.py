@@ -146,9 +146,10 @@ def _check_header(path: Path, fields: list[str]) -> None:
         raise DataError(
             path, f"not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8", line, column
         ) from exc
+    # A spreadsheet's "CSV UTF-8" starts with a byte order mark, before a quoted header too.
+    text = text.removeprefix("\ufeff")
     first = text.splitlines()[0] if text else ""
     header = next(csv.reader([first]), [])
-    header = [h.removeprefix("\ufeff") if i == 0 else h for i, h in enumerate(header)]
     if len(header) < len(fields):
         for separator, name in ((";", "semicolons"), ("\t", "tabs")):
             if len(first.split(separator)) >= len(fields) and separator in first:

@@ -127,6 +127,8 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
             "Run the notebook in JupyterLab (make lab) to find the cause; then run make report "
             "again.",
         )
+    if run.get("index") is None and isinstance(exc, BuildError):  # a cause the kernels name themselves
+        return BuildError(f"{where}: the kernel did not start: {exc}", exc.hint)
     if run.get("index") is None:
         return BuildError(
             f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
@@ -138,6 +140,22 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
         "Run make report again; if this happens again, run make report ARGS=--debug and report "
         "the traceback.",
     )
+
+
+def check_stderr(path: Path, nb) -> None:
+    """A stream on stderr in a cell the readers' report shows (any but remove-cell) stops the build:
+    a warning there would be published, and may name a random folder, so two builds would differ."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                raise BuildError(
+                    f"{relative(path)}{_cell({'index': index, 'id': cell.get('id')})} wrote to stderr: "
+                    f"{_short(output.get('text', ''))}",
+                    "The readers' report would show it. Remove its cause (or catch the warning in the "
+                    "cell), or tag the cell remove-cell if readers need none of it; then run make report "
+                    "again.")
 
 
 async def _shutdown(client) -> None:
@@ -273,5 +291,6 @@ class Execution:
             finally:
                 self.running.pop(path, None)
                 await _shutdown(client)
+            check_stderr(path, nb)
             print(f"    executed {relative(path)} in {time.monotonic() - run['started']:.1f} s", flush=True)
             return nb

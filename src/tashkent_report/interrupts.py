@@ -32,21 +32,38 @@ class Interrupted(BaseException):
 
 _held = 0
 _pending: list[int] = []
+_once = [False]  # raise for the first signal only: the build is stopping, its message is on its way
+_raised: list[int] = []  # the signals raised so far in this block
+late: list[int] = []  # signals that came after the build had stopped or finished (see record)
 
 
 def _handler(signum, frame):
+    if _once[0] and _raised:
+        return  # a second Ctrl-C, or the same signal sent to make's whole process group
     if _held:
         _pending.append(signum)
         return
+    _raised.append(signum)
     raise Interrupted(signum)
 
 
+def record(signum, frame):
+    """A handler that only notes the signal, for the last instants of a build's process."""
+    late.append(signum)
+
+
 @contextmanager
-def raised_as_exceptions():
-    """Within the block, SIGINT and SIGTERM raise :class:`Interrupted` in the main thread."""
+def raised_as_exceptions(once: bool = False):
+    """Within the block, SIGINT and SIGTERM raise :class:`Interrupted` in the main thread.
+
+    With ``once``, only the first signal raises; later ones are ignored, so that clean-up and the
+    one message of a stopped build are never cut short by a second signal.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _once[0] = once
+    _raised.clear()
     previous = {signum: signal.signal(signum, _handler) for signum in SIGNALS}
     try:
         yield
@@ -54,6 +71,7 @@ def raised_as_exceptions():
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         _pending.clear()
+        _once[0] = False
 
 
 @contextmanager
@@ -71,5 +89,6 @@ def held():
             signum = _pending[0]
             _pending.clear()
             if completed:
+                _raised.append(signum)
                 raise Interrupted(signum)
             # An exception is already on its way out; the build is stopping anyway.

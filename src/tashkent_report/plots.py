@@ -215,10 +215,38 @@ def save_figure(fig: Figure, name: str, caption: str, alt: str, folder: Path = F
             json.dumps({"name": name, "caption": caption, "alt": alt}, ensure_ascii=False, indent=2) + "\n"
         ).encode("utf-8"),
     }
-    for path, data in outputs.items():
-        if not path.exists() or path.read_bytes() != data:  # leave identical files untouched
-            path.write_bytes(data)
+    changed = {path: data for path, data in outputs.items()  # leave identical files untouched
+               if not path.exists() or path.read_bytes() != data}
+    _write_all(changed)
     return ShownFigure(name, png, caption, alt)
+
+
+def _write_all(outputs: dict[Path, bytes]) -> None:
+    """Write each file beside its target, then rename them all into place (as reports/ is switched):
+    a full disk or a stopped kernel leaves the last whole files, never half of one, and no litter."""
+    import os
+    import secrets
+
+    staged: dict[Path, Path] = {}
+    try:
+        for path, data in outputs.items():
+            temp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask's mode
+            staged[path] = temp
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        for path, temp in staged.items():
+            os.replace(temp, path)
+    finally:
+        for temp in staged.values():
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
 
 
 def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook: pd.DataFrame) -> Figure:

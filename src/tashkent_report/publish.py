@@ -44,6 +44,7 @@ from .interrupts import Interrupted, held
 
 LEGACY = "legacy"
 LOCK = ".lock"
+SWITCHED: list[Path] = []  # every out this process has switched to a new build, as the switch happens
 
 
 def _checkpoint(label: str) -> None:
@@ -265,6 +266,7 @@ def publish(out: Path, outputs: dict[str, bytes], names: tuple[str, ...]) -> Non
                         os.rename(folder / LEGACY, out)
                     raise
                 switched = True
+                SWITCHED.append(out)
         except OSError as exc:
             raise _os_error(exc, "write the new build in", folder) from exc
         except Interrupted as stop:
