@@ -92,11 +92,6 @@ def cite(sources: pd.DataFrame, *ids: str) -> Markup:
     return Markup("; ".join(links))
 
 
-def bullets(items) -> Markup:
-    """An HTML list of short texts (escaped)."""
-    return Markup("<ul>" + "".join(f"<li>{html.escape(str(i), quote=False)}</li>" for i in items) + "</ul>")
-
-
 def joined(items, last: str = "and") -> Phrase:
     """'a', 'a and b', 'a, b and c'."""
     items = [str(i) for i in items]
