@@ -136,7 +136,7 @@ def test_pdf_has_metadata_bookmarks_fonts_and_text(built):
     assert "/CreationDate" not in meta and "/ModDate" not in meta
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[1:6] == ["Key findings", "1. Who came to Tashkent", "2. The president's message",
-                           "3. The context a reader needs", "4. Methods, provenance and checks"]
+                           "3. The event in its setting", "4. Methods, provenance and checks"]
     assert "Appendix A. The French source" in outline
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     fonts = set()

@@ -169,11 +169,11 @@ def state_pool_chart(pool: pd.DataFrame, stated: int, source: str) -> Figure:
             ax.barh(1, loose, left=left - loose, color="white", height=0.55, hatch="///",
                     edgecolor=PALETTE["orange"])
         strict = f"{left - loose} distinct states"
-        label = strict + (f"\n({left} with the CIS associate member)" if loose else "")
+        label = strict + (f"\n({left} with the CIS\nassociate member)" if loose else "")
         ax.text(left + 0.3, 1, label, va="center", fontsize=8.5)
         ax.set_yticks([0, 1])
         ax.set_yticklabels(["States present,\nper UzA", "States the wording\ncould cover"])
-        ax.set_xlim(0, left * 1.4)
+        ax.set_xlim(0, left * 1.45)
         ax.set_ylim(-0.5, 2.3)
         ax.legend(loc="upper left", ncol=3, fontsize=7.5, frameon=False)
         ax.set_xlabel("States")
@@ -270,7 +270,7 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
                 if words:
                     wrapped = textwrap.fill(words, 16, break_long_words=False)
                     ax.text(c + 0.48, r + 0.47, wrapped, ha="center", va="center",
-                            fontsize=6.5 if wrapped.count("\n") < 6 else 5.8, linespacing=1.1,
+                            fontsize=8 if wrapped.count("\n") < 6 else 7, linespacing=1.05,
                             color="white" if not inferred else PALETTE["ink"])
         ax.set_xlim(0, n_cols)
         ax.set_ylim(n_rows, 0)

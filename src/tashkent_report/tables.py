@@ -244,3 +244,41 @@ def threats_table(threats: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
         "credibility": ["low: one unattributed video caption, not confirmed" if low else "as reported"
                         for low in threats["low_credibility"]],
     }).set_index("occasion")
+
+
+def figures_table(figures: pd.DataFrame) -> pd.DataFrame:
+    """The article's figures for readers: what each counts, its value, how it is stated, its words."""
+    return pd.DataFrame({
+        "what it counts": figures["counts"],
+        "value": figures["value"],
+        "as stated": ["approximate ('quelque')" if a else "total ('au total')" if t else "exact"
+                      for a, t in zip(figures["approximate"], figures["stated_as_total"], strict=True)],
+        "French words": figures["quote"],
+        "translation": figures["translation"],
+    }).set_index("what it counts")
+
+
+def statements_table(statements: pd.DataFrame) -> pd.DataFrame:
+    """The article's sentences on the message, numbered as the report cites them."""
+    return pd.DataFrame({
+        "statement": statements["order"].astype(int),
+        "in the article": ["attributed to the president" if a == "explicit" else "not attributed"
+                           for a in statements["attribution"]],
+        "attributing words": statements["attribution_quote"],
+        "French": statements["quote"],
+        "our translation": statements["text_en"],
+    }).set_index("statement")
+
+
+def events_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The conferences, by their English names, with the article's French names and words."""
+    return events[["name_en", "name_fr", "host_city_en", "quote"]].rename(columns={
+        "name_en": "conference", "name_fr": "French name", "host_city_en": "host city",
+        "quote": "French words"}).set_index("conference")
+
+
+def organisations_table(organisations: pd.DataFrame) -> pd.DataFrame:
+    """The organisations named, by their English acronyms, with the article's French names and words."""
+    return organisations[["acronym_en", "name_en", "acronym_fr", "name_fr", "quote"]].rename(columns={
+        "acronym_en": "organisation", "name_en": "full name", "acronym_fr": "French acronym",
+        "name_fr": "French name", "quote": "French words"}).set_index("organisation")
