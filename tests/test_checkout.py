@@ -151,8 +151,10 @@ def test_cleared_or_stale_saved_outputs_are_named_once_each_before_any_test(tmp_
     out = ran.stdout + ran.stderr
     assert ran.returncode == 4, out
     lines = [line for line in out.splitlines() if line.startswith("notebooks/")]
+    counts = [2, 1, *range(3, len(code) + 1)]
+    shown = ", ".join(map(str, counts[:8])) + (", ..." if len(counts) > 8 else "")
     assert lines == ["notebooks/02-message.ipynb: its saved outputs are missing (cleared): run make execute",
-                     "notebooks/04-methods.ipynb: its saved outputs are stale (execution counts 2, 1, 3, 4, "
-                     f"5, 6, 7, 8, ..., not 1 to {len(code)} in order: not run top to bottom in a fresh "
-                     "kernel): run make execute"], out
+                     f"notebooks/04-methods.ipynb: its saved outputs are stale (execution counts {shown}, "
+                     f"not 1 to {len(code)} in order: not run top to bottom in a fresh kernel): run make "
+                     "execute"], out
     assert "Traceback" not in out and "make execute re-runs every notebook" in out

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .prose import Phrase, names
 
+JOINT = "rats_10_cis_02"  # the Tashkent event: the 10th RATS and 2nd CIS conference
 QUALIFIERS = {"more_than": "more than ", "about": "about ", "exactly": ""}
 
 
@@ -91,7 +92,11 @@ def values(facts) -> object:
     rats = table.dropna(subset=["rats_edition"])
     cis1 = sorted({int(v) for v in table.loc[table["event"] == "cis_01", "states"].dropna()})
     reported = rats.drop_duplicates("event")
+    others = table[table["event"] != JOINT]
+    counted = others.dropna(subset=["participants", "states"], how="all")
     return names({
+        "others": others["event"].nunique(),
+        "others_counted": counted["event"].nunique(),
         "baseline": int(facts.context_claims.set_index("id").loc["rats_series_baseline", "value"]),
         "rats_reported": len(reported),
         "rats_latest": int(rats["rats_edition"].max()),
@@ -102,8 +107,8 @@ def values(facts) -> object:
         "cis1_states_most": max(cis1),
         "cis3_people": _one(table, "cis_03", "participants"),
         "cis3_states": _one(table, "cis_03", "states"),
-        "joint_people": _one(table, "rats_10_cis_02", "participants"),
-        "joint_states": _one(table, "rats_10_cis_02", "states"),
+        "joint_people": _one(table, JOINT, "participants"),
+        "joint_states": _one(table, JOINT, "states"),
     })
 
 
