@@ -82,6 +82,12 @@ def test_no_blanket_year_or_list_number_in_the_allow_list():
         audit.check(nbs, FIGURES)
 
 
+def test_a_cell_is_numbered_as_a_whole_number_beside_the_title_block():
+    nbs = notebook(nbformat.v4.new_markdown_cell("Fine."), nbformat.v4.new_markdown_cell("Some 48 came."))
+    with pytest.raises(audit.AuditError, match=r"cell 2 \(id c1\)"):
+        audit.check(nbs, FIGURES, title=["The 20th conference"])
+
+
 def test_the_title_block_is_audited_and_named_as_such():
     assert set(audit.check([], FIGURES, title=["The 20th conference"])["status"]) == {"data"}
     with pytest.raises(audit.AuditError, match="title block .* '21'"):

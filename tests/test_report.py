@@ -275,3 +275,19 @@ def test_pdf_links_from_numbers_to_their_quotes(built):
                 if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()]
     targets = {str(a["/Dest"]) for a in internal}
     assert "q-delegations" in targets
+
+
+def test_the_body_before_the_methods_fits_in_twelve_pages(built):
+    """Findings, contents and chapters 1-3 on at most 12 A4 pages; methods and appendices after."""
+    from pypdf import PdfReader
+
+    out, _ = built
+    reader = PdfReader(out / "report.pdf")
+
+    def items(outline):
+        for item in outline:
+            yield from items(item) if isinstance(item, list) else [item]
+
+    starts = {item.title: reader.get_destination_page_number(item) for item in items(reader.outline)}
+    methods = next(page for title, page in starts.items() if title.startswith("4. Methods"))
+    assert methods <= 12, f"the methods chapter starts on page {methods + 1}"

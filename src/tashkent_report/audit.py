@@ -195,7 +195,7 @@ def check(executed: list[tuple[Path, object]], figures: pd.DataFrame, title: lis
         first = bad.iloc[0]
         others = f" ({len(bad) - 1} more)" if len(bad) > 1 else ""
         where = ("the report's title block (build.report_meta)" if first["notebook"] is None else
-                 f"{relative(first['notebook'])}, cell {first['cell'] + 1} (id {first['id']})")
+                 f"{relative(first['notebook'])}, cell {int(first['cell']) + 1} (id {first['id']})")
         raise AuditError(
             f"{where}: the number {first['number']!r} in its {first['where']} is not inserted from "
             f"the data{others}. Compute it in a code cell and name it in the Markdown as "
