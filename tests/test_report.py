@@ -275,3 +275,25 @@ def test_pdf_links_from_numbers_to_their_quotes(built):
                 if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()]
     targets = {str(a["/Dest"]) for a in internal}
     assert "q-delegations" in targets
+
+
+def test_html_tables_have_no_empty_or_index_name_headers_and_scroll_in_named_boxes(built):
+    from bs4 import BeautifulSoup
+
+    out, _ = built
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    tables = soup.find_all("table")
+    assert len(tables) >= 30
+    for table in tables:
+        empty = [th for th in table.find_all("th") if not th.get_text(strip=True)]
+        assert empty == [], table.get("aria-labelledby")
+        for row in table.select("thead tr"):  # pandas' index-name row: names, then empty cells
+            cells = row.find_all(["th", "td"])
+            assert any(c.get_text(strip=True) for c in cells[1:]), row
+        scroll = table.parent
+        assert "table-scroll" in scroll["class"] and scroll["role"] == "region" and scroll["tabindex"] == "0"
+        caption = soup.find(id=scroll["aria-labelledby"])
+        assert caption.get_text().startswith("Table ") and caption.find_parent(class_="table-scroll") is None
+        assert table.find("caption") is None
+    assert all(soup.find(id=f"tab-{name}") for name in ("figures", "sources", "source-text"))
+

@@ -1,0 +1,82 @@
+"""The report on any screen: tables without pandas' furniture, in boxes that scroll with their
+captions outside (report.py, pdf.py).
+
+The whole report is checked in tests/test_report.py.
+"""
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from tashkent_report.pdf import for_print
+from tashkent_report.report import finish, tidy_header
+from tashkent_report.tables import captioned
+
+
+def tidied(frame: pd.DataFrame) -> BeautifulSoup:
+    soup = BeautifulSoup(captioned(frame, "t", "A table.")._repr_html_(), "html.parser")
+    tidy_header(soup.find("table"))
+    return soup
+
+
+def header(soup: BeautifulSoup) -> list[list[str]]:
+    return [[f"{c.name}:{c.get_text(strip=True)}" for c in row.find_all(["th", "td"])]
+            for row in soup.select("thead tr")]
+
+
+def test_the_index_name_heads_the_row_headers_in_the_columns_header_row():
+    frame = pd.DataFrame({"value": [1, 2], "unit": ["a", "b"]}, index=pd.Index(["x", "y"], name="figure"))
+    assert header(tidied(frame)) == [["th:figure", "th:value", "th:unit"]]
+
+
+def test_every_level_of_a_multiindex_keeps_its_name():
+    index = pd.MultiIndex.from_tuples([("allowed", "one"), ("allowed", "two")], names=["status", "reason"])
+    soup = tidied(pd.DataFrame({"numbers": [3, 4]}, index=index))
+    assert header(soup) == [["th:status", "th:reason", "th:numbers"]]
+    assert soup.select_one("tbody th[rowspan]")  # the body is pandas' own
+
+
+def test_the_index_name_wins_over_the_columns_name_in_the_corner():
+    frame = pd.DataFrame({"SCO": ["member"], "CIS": [""]}, index=pd.Index(["Russia"], name="state"))
+    frame.columns.name = "organisation"
+    assert header(tidied(frame)) == [["th:state", "th:SCO", "th:CIS"]]
+
+
+@pytest.mark.parametrize("name", ["", None])
+def test_a_corner_without_a_name_is_a_data_cell_not_an_empty_header(name):
+    frame = pd.DataFrame({"value": ["UzA"]}, index=pd.Index(["Publisher"], name=name))
+    soup = tidied(frame)
+    assert header(soup) == [["td:", "th:value"]]
+    assert [th for th in soup.find_all("th") if not th.get_text(strip=True)] == []
+
+
+def test_a_plain_table_is_left_as_pandas_wrote_it():
+    frame = pd.DataFrame({"a": [1], "b": [2]})
+    before = captioned(frame, "t", "A table.")._repr_html_()
+    assert str(tidied(frame)) == str(BeautifulSoup(before, "html.parser"))
+
+
+def test_a_table_scrolls_in_a_named_focusable_box_its_caption_outside():
+    html = '<p><a href="#tab-t">Table</a></p>' + captioned(
+        pd.DataFrame({"a": [1]}, index=pd.Index(["x"], name="row")), "t", "A table.")._repr_html_()
+    soup = BeautifulSoup(finish(html)[0], "html.parser")
+    block = soup.find(id="tab-t")
+    assert block.name == "div" and "table-block" in block["class"]
+    caption, scroll = block.find_all(recursive=False)
+    assert caption.get_text() == "Table 1. A table." and caption["id"] == "tab-t-caption"
+    assert scroll["role"] == "region" and scroll["tabindex"] == "0"
+    assert scroll["aria-labelledby"] == "tab-t-caption"
+    table = scroll.find("table", recursive=False)
+    assert table["aria-labelledby"] == "tab-t-caption" and table.find("caption") is None
+    assert not table.get("id")  # the id is the block's: a link lands on the caption
+    assert soup.find("a").get_text() == "Table 1"  # cross-reference still numbered
+
+
+def test_the_pdf_gets_the_caption_back_inside_its_table():
+    html = finish(captioned(pd.DataFrame({"a": [1]}), "t", "A table.")._repr_html_())[0]
+    soup = BeautifulSoup(for_print(html), "html.parser")
+    table = soup.find("table")
+    assert table.find("caption", recursive=False).get_text() == "Table 1. A table."
+    assert table.find_parent("div")["id"] == "tab-t" and not soup.select(".table-scroll, .table-caption")
+    assert not table.get("aria-labelledby")
+    assert for_print("<p>no table</p>") == "<p>no table</p>"
