@@ -99,7 +99,8 @@ def test_report_html_is_self_contained(built):
         html = (out / name).read_text(encoding="utf-8")
         assert external_refs(html) == [], name
         assert "require.js" not in html and "mathjax" not in html.lower()
-        assert 'src="data:image/png;base64,' in html
+        assert 'src="data:image/svg+xml;base64,' in html
+        assert "data:image/png" not in html  # every chart the vector SVG of figures/
 
 
 def test_report_is_numbered_and_cross_referenced(built):
@@ -275,6 +276,37 @@ def test_pdf_links_from_numbers_to_their_quotes(built):
                 if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()]
     targets = {str(a["/Dest"]) for a in internal}
     assert "q-delegations" in targets
+
+
+def test_pdf_charts_are_vectors_and_tables_keep_their_captions(built):
+    from pypdf import PdfReader
+
+    out, _ = built
+    reader = PdfReader(out / "report.pdf")
+    images, seen = [], set()
+
+    def walk(resources):
+        for reference in (resources or {}).get("/XObject", {}).values():
+            if reference.idnum not in seen:  # each XObject once (they are shared between pages)
+                seen.add(reference.idnum)
+                xobject = reference.get_object()
+                images.append(xobject.get("/Subtype"))
+                walk(xobject.get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
+        assert b"\nBI" not in page.get_contents().get_data()  # no inline image either
+    assert "/Image" not in images  # the charts are drawn, from their SVG; no bitmap anywhere
+    figures = (out / "report.html").read_text(encoding="utf-8").count('class="report-figure"')
+    assert figures and len([e for e in _structure(reader) if e.get("/S") == "/Figure"]) == figures
+    # WeasyPrint tags each page's part of a table as a Table of its own; the first holds the
+    # caption, first, as HTML's <caption>.
+    captioned = []
+    for table in (e for e in _structure(reader) if e.get("/S") == "/Table"):
+        kids = table["/K"] if isinstance(table["/K"], list) else [table["/K"]]
+        captioned.append(kids[0].get_object()["/S"] == "/Caption")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert captioned.count(True) == html.count("<table") == html.count('class="table-caption"')
 
 
 def test_html_tables_have_no_empty_or_index_name_headers_and_scroll_in_named_boxes(built):

@@ -1,13 +1,18 @@
 """The report on any screen: tables without pandas' furniture, in boxes that scroll with their
-captions outside (report.py, pdf.py).
+captions outside, and charts as SVG (report.py, exporters.py, pdf.py).
 
 The whole report is checked in tests/test_report.py.
 """
 
+import base64
+
+import nbformat
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from tashkent_report import build
+from tashkent_report.exporters import FigureError, ReportHTMLExporter, figure_svg
 from tashkent_report.pdf import for_print
 from tashkent_report.report import finish, tidy_header
 from tashkent_report.tables import captioned
@@ -80,3 +85,63 @@ def test_the_pdf_gets_the_caption_back_inside_its_table():
     assert table.find_parent("div")["id"] == "tab-t" and not soup.select(".table-scroll, .table-caption")
     assert not table.get("aria-labelledby")
     assert for_print("<p>no table</p>") == "<p>no table</p>"
+
+
+PNG = b"\x89PNG\r\n\x1a\n fake"
+
+
+def shown(png: bytes = PNG) -> str:
+    return base64.b64encode(png).decode("ascii")
+
+
+def test_the_svg_is_taken_when_the_png_beside_it_is_the_chart_shown(tmp_path):
+    (tmp_path / "c.png").write_bytes(PNG)
+    (tmp_path / "c.svg").write_bytes(b"<svg/>")
+    assert base64.b64decode(figure_svg("c", shown(), tmp_path)) == b"<svg/>"
+
+
+@pytest.mark.parametrize("case, message", [
+    ("no svg", "c.svg: cannot read it"),
+    ("other png", "is not the chart the notebook shows"),
+    ("bad name", "names no figure file"),
+])
+def test_a_missing_or_stale_svg_is_refused(tmp_path, case, message):
+    (tmp_path / "c.png").write_bytes(PNG if case != "other png" else PNG + b"!")
+    if case != "no svg":
+        (tmp_path / "c.svg").write_bytes(b"<svg/>")
+    with pytest.raises(FigureError, match=message):
+        figure_svg("../c" if case == "bad name" else "c", shown(), tmp_path)
+
+
+def chart_notebook(name: str, png: bytes) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    meta = {"image/png": {"caption": "A chart.", "alt": "Bars.", "figure": name}}
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": shown(png)}, metadata=meta)]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 1. A chapter"), cell]
+    return nb
+
+
+def test_a_chart_renders_as_svg_with_its_alt_text_and_caption():
+    from tashkent_report.config import FIGURES
+
+    png = (FIGURES / "state-pool.png").read_bytes()
+    html, _ = ReportHTMLExporter().from_notebook_node(chart_notebook("state-pool", png))
+    soup = BeautifulSoup(html, "html.parser")
+    figure = soup.find(id="fig-state-pool")
+    img = figure.find("img")
+    assert img["src"].startswith("data:image/svg+xml;base64,") and img["alt"] == "Bars."
+    assert base64.b64decode(img["src"].split(",", 1)[1]) == (FIGURES / "state-pool.svg").read_bytes()
+    region = img.find_parent("div")
+    assert region["role"] == "region" and region["tabindex"] == "0"
+    assert soup.find(id=region["aria-labelledby"]).get_text() == "Figure 1. A chart."
+
+
+def test_a_stale_chart_stops_the_build_one_chapter_shows_its_png(caplog):
+    nb = chart_notebook("state-pool", PNG)
+    with pytest.raises(build.BuildError, match="figures/state-pool.png is not the chart") as caught:
+        build.to_html(nb, build.report_meta({"sources": [{"title": "t", "path": "p"}]}, "0" * 64))
+    assert "make execute" in caught.value.hint
+    html, _ = ReportHTMLExporter().from_notebook_node(nb)
+    assert f'src="data:image/png;base64,{shown()}"' in html
+    assert "shown as PNG" in caplog.text
