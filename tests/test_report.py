@@ -329,3 +329,19 @@ def test_html_tables_have_no_empty_or_index_name_headers_and_scroll_in_named_box
         assert table.find("caption") is None
     assert all(soup.find(id=f"tab-{name}") for name in ("figures", "sources", "source-text"))
 
+
+def test_every_quote_links_back_to_each_number_that_links_to_it(built):
+    from bs4 import BeautifulSoup
+
+    out, _ = built
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    links = soup.select('a.num[href^="#q-"]')
+    assert links and all(link.get("id") for link in links)
+    for link in links:
+        mark = soup.find(id=link["href"][1:])
+        backs = mark.find_next_sibling("span", class_="backrefs")
+        assert backs.find("a", href=f"#{link['id']}"), link
+    backs = [a for span in soup.select(".backrefs") for a in span.find_all("a")]
+    assert len(backs) == len(links)
+    assert all(soup.find(id=a["href"][1:]).name == "a" for a in backs)
+    assert "scroll-margin-top" in soup.find("style").get_text()

@@ -1,5 +1,5 @@
 """The report on any screen: tables without pandas' furniture, in boxes that scroll with their
-captions outside, and charts as SVG (report.py, exporters.py, pdf.py).
+captions outside, charts as SVG, and number links that lead back (report.py, exporters.py, pdf.py).
 
 The whole report is checked in tests/test_report.py.
 """
@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from tashkent_report import build
 from tashkent_report.exporters import FigureError, ReportHTMLExporter, figure_svg
 from tashkent_report.pdf import for_print
-from tashkent_report.report import finish, tidy_header
+from tashkent_report.report import finish, link_back, tidy_header
 from tashkent_report.tables import captioned
 
 
@@ -85,6 +85,31 @@ def test_the_pdf_gets_the_caption_back_inside_its_table():
     assert table.find_parent("div")["id"] == "tab-t" and not soup.select(".table-scroll, .table-caption")
     assert not table.get("aria-labelledby")
     assert for_print("<p>no table</p>") == "<p>no table</p>"
+
+
+def test_number_links_get_ids_and_their_quote_links_back_to_each():
+    soup = BeautifulSoup(
+        '<h1>Key findings</h1><p><a class="num" href="#q-d">47</a> and <a class="num" href="#q-d">47</a></p>'
+        '<h2 id="sec-1.3">1.3 Entities</h2><p><a class="num" href="#q-d">47</a>'
+        '<a class="num" href="#q-s">20</a> <a href="#q-d">not a number link</a></p>'
+        '<table><tr><td lang="fr"><mark id="q-d">47 délégations</mark> et <mark id="q-s">20 pays</mark>'
+        '</td></tr></table>', "html.parser")
+    link_back(soup)
+    ids = [a.get("id") for a in soup.select("a.num")]
+    assert ids == ["ref-q-d-1", "ref-q-d-2", "ref-q-d-3", "ref-q-s-1"]
+    backs = soup.find(id="q-d").find_next_sibling("span")
+    assert backs["class"] == ["backrefs"] and backs["lang"] == "en"
+    assert backs.get_text() == " ↩\u00a0Key findings a b · §1.3"
+    assert [a["href"] for a in backs.find_all("a")] == ["#ref-q-d-1", "#ref-q-d-2", "#ref-q-d-3"]
+    assert [a["aria-label"] for a in backs.find_all("a")] == [
+        "back to Key findings, mention a", "back to Key findings, mention b", "back to §1.3"]
+    assert soup.find(id="q-s").find_next_sibling("span").get_text() == " ↩\u00a0§1.3"
+
+
+def test_a_quote_no_number_links_to_gets_no_back_links():
+    soup = BeautifulSoup('<p><mark id="q-x">neuf</mark></p>', "html.parser")
+    link_back(soup)
+    assert soup.select(".backrefs") == []
 
 
 PNG = b"\x89PNG\r\n\x1a\n fake"

@@ -203,6 +203,55 @@ def wrap_tables(soup: BeautifulSoup) -> None:
         scroll["aria-labelledby"] = table["aria-labelledby"] = caption["id"]
 
 
+def link_back(soup: BeautifulSoup) -> None:
+    """Each number link gets an id, and each quote it links to, links back to every mention.
+
+    A reader who follows a number to its French words (Appendix A) can return to the very place
+    they came from, without a script, footnote style: after the quote, ``↩`` and the sections
+    that mention it, each a link back (``a``, ``b``, … where a section mentions it more than once).
+    """
+    section, mentions = "the title block", {}
+    for element in soup.find_all(["h1", "h2", "h3", "a"]):
+        if element.name != "a":
+            if element.get("id", "").startswith("sec-"):
+                section = "§" + element["id"].removeprefix("sec-")
+            elif element.get_text(strip=True) and "title" not in element.get("class", []):
+                section = element.get_text(" ", strip=True)
+            continue
+        href = element.get("href", "")
+        if "num" in element.get("class", []) and href.startswith("#q-"):
+            found = mentions.setdefault(href[1:], [])
+            found.append(section)
+            element["id"] = f"ref-{href[1:]}-{len(found)}"
+    for target, sections in mentions.items():
+        mark = soup.find(id=target)
+        if mark is None:
+            continue
+        backs = soup.new_tag("span", attrs={"class": "backrefs", "lang": "en"})
+        arrow = soup.new_tag("span", attrs={"aria-hidden": "true"})
+        arrow.string = "↩"
+        backs.extend([" ", arrow])
+        groups = {}
+        for index, where in enumerate(sections, 1):
+            groups.setdefault(where, []).append(index)
+        for n, (where, indices) in enumerate(groups.items()):
+            backs.append(" · " if n else "\u00a0")  # the arrow never ends a line alone
+            if len(indices) == 1:
+                link = soup.new_tag("a", href=f"#ref-{target}-{indices[0]}",
+                                    attrs={"aria-label": f"back to {where}"})
+                link.string = where
+                backs.append(link)
+                continue
+            backs.append(where)
+            for k, index in enumerate(indices):
+                letter = "abcdefghijklmnopqrstuvwxyz"[k] if k < 26 else str(k + 1)
+                link = soup.new_tag("a", href=f"#ref-{target}-{index}",
+                                    attrs={"aria-label": f"back to {where}, mention {letter}"})
+                link.string = letter
+                backs.extend([" ", link])
+        mark.insert_after(backs)
+
+
 def finish(html: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
     """The finished HTML, and the cross-references that point nowhere (text, if unlink_broken)."""
     soup = BeautifulSoup(html, "html.parser")
@@ -214,4 +263,5 @@ def finish(html: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
         unlink(soup, broken)
     table_of_contents(soup, entries)
     wrap_tables(soup)
+    link_back(soup)
     return str(soup), broken
