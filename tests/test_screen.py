@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from tashkent_report import build
 from tashkent_report.exporters import FigureError, ReportHTMLExporter, figure_svg
 from tashkent_report.pdf import for_print
-from tashkent_report.report import finish, link_back, tidy_header
+from tashkent_report.report import finish, link_back, tidy_header, wrap_tables
 from tashkent_report.tables import captioned
 
 
@@ -85,6 +85,14 @@ def test_the_pdf_gets_the_caption_back_inside_its_table():
     assert table.find_parent("div")["id"] == "tab-t" and not soup.select(".table-scroll, .table-caption")
     assert not table.get("aria-labelledby")
     assert for_print("<p>no table</p>") == "<p>no table</p>"
+
+
+def test_short_tables_are_marked_to_stay_whole_on_a_page_long_ones_not():
+    short = captioned(pd.DataFrame({"a": range(3)}), "s", "Short.")._repr_html_()
+    long = captioned(pd.DataFrame({"a": range(40)}), "l", "Long.")._repr_html_()
+    soup = BeautifulSoup(short + long, "html.parser")
+    wrap_tables(soup)
+    assert "short" in soup.find(id="tab-s")["class"] and "short" not in soup.find(id="tab-l")["class"]
 
 
 def test_number_links_get_ids_and_their_quote_links_back_to_each():

@@ -174,6 +174,11 @@ def tidy_header(table) -> None:
             cell.name = "td"
 
 
+# A table of at most this many rows and characters fits on a page: the PDF keeps it whole
+# (class "short"); a longer one runs on, its header row repeated.
+SHORT_TABLE = (16, 2000)
+
+
 def wrap_tables(soup: BeautifulSoup) -> None:
     """Each table in a box of its own that scrolls sideways when the table is wider than the
     page, with its caption above, outside the box (a phone shows it whole).
@@ -186,7 +191,9 @@ def wrap_tables(soup: BeautifulSoup) -> None:
     for number, table in enumerate(soup.find_all("table"), 1):
         tidy_header(table)
         anchor = table.attrs.pop("id", None)
-        block = soup.new_tag("div", attrs={"class": "table-block"})
+        short = (len(table.select("tbody tr")) <= SHORT_TABLE[0]
+                 and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1])
+        block = soup.new_tag("div", attrs={"class": "table-block short" if short else "table-block"})
         if anchor:
             block["id"] = anchor
         table.wrap(block)
