@@ -1,7 +1,8 @@
 """The report on any screen: tables without pandas' furniture, in boxes that scroll with their
 captions outside, charts as SVG, and number links that lead back (report.py, exporters.py, pdf.py).
 
-The whole report is checked in tests/test_report.py.
+The whole report is checked in tests/test_report.py, and by axe-core in a browser in
+tests/test_accessibility.py (slow).
 """
 
 import base64
