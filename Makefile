@@ -20,12 +20,13 @@ export MPLBACKEND := Agg
 unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: FORCE help venv report readme-images test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
+.PHONY: FORCE help venv report readme-images axe test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
 	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
+	@echo "make axe      axe-core on reports/report.html at 390 and 1280 px (system Chromium; npm ci of the pinned axe-core)"
 	@echo "make test     ruff and actionlint, pytest on tests/, strict nbval on notebooks/"
 	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
 	@echo "make test-all the same on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
@@ -85,6 +86,20 @@ readme-images: $(STAMP)
 	@command -v pdftoppm >/dev/null || { echo "make readme-images needs pdftoppm: install poppler-utils (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), then run make readme-images again." >&2; exit 1; }
 	$(BIN)/python -m tashkent_report.build
 	$(BIN)/python docs/readme_images.py $(README_CHART)
+
+# axe-core (pinned with its hash in tools/axe/package-lock.json, installed by npm ci into
+# tools/axe/node_modules/, not committed) on the built report in the system Chromium, at a phone's
+# and a desktop's width; fails on a serious or critical violation or an empty table header.
+# Screenshots of each width go to build/screenshots/. The slow test test_accessibility does the same.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
+
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	@command -v npm >/dev/null || { echo "make axe needs npm (Node.js) to install the pinned axe-core, and Chromium to run it" >&2; exit 1; }
+	cd tools/axe && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+axe: report $(AXE)
+	$(BIN)/python -m tashkent_report.accessibility reports/report.html --screenshots build/screenshots
 
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
 # Long end-to-end cases (marker "slow") are left to test-slow, which CI runs too.

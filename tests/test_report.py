@@ -99,7 +99,8 @@ def test_report_html_is_self_contained(built):
         html = (out / name).read_text(encoding="utf-8")
         assert external_refs(html) == [], name
         assert "require.js" not in html and "mathjax" not in html.lower()
-        assert 'src="data:image/png;base64,' in html
+        assert 'src="data:image/svg+xml;base64,' in html
+        assert "data:image/png" not in html  # every chart the vector SVG of figures/
 
 
 def test_report_is_numbered_and_cross_referenced(built):
@@ -135,8 +136,9 @@ def test_pdf_has_metadata_bookmarks_fonts_and_text(built):
     assert meta.author and meta.subject
     assert "/CreationDate" not in meta and "/ModDate" not in meta
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert outline[1:6] == ["Key findings", "1. Who came to Tashkent", "2. The president's message",
-                           "3. The event in its setting", "4. Methods, provenance and checks"]
+    assert outline[1:7] == ["Key findings", "Contents", "1. Who came to Tashkent",
+                            "2. The president's message", "3. The event in its setting",
+                            "4. Methods, provenance and checks"]
     assert "Appendix A. The French source" in outline
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     fonts = set()
@@ -275,6 +277,185 @@ def test_pdf_links_from_numbers_to_their_quotes(built):
                 if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()]
     targets = {str(a["/Dest"]) for a in internal}
     assert "q-delegations" in targets
+
+
+def test_pdf_bookmarks_nest_as_the_chapters_do(built):
+    """Top level: the title, Key findings, Contents, the chapters and appendices; under each
+    chapter, its own sections and nothing else."""
+    from pypdf import PdfReader
+
+    out, _ = built
+    outline = PdfReader(out / "report.pdf").outline
+    top, children = [], {}
+    for item in outline:
+        if isinstance(item, list):
+            children[top[-1]] = [child.title for child in item]
+        else:
+            top.append(item.title)
+    assert top[0].startswith("Countering terrorism in Tashkent")
+    assert top[1:] == ["Key findings", "Contents", "1. Who came to Tashkent", "2. The president's message",
+                       "3. The event in its setting", "4. Methods, provenance and checks",
+                       "Appendix A. The French source", "Appendix B. The fact tables",
+                       "Appendix C. The context tables", "Appendix D. Supporting tables",
+                       "Appendix E. Method tables"]
+    assert set(children) == {t for t in top if t[:1].isdigit()}  # nothing under Key findings
+    for chapter, sections in children.items():
+        number = chapter.split(".")[0]
+        assert sections and all(s.startswith(f"{number}.") for s in sections), chapter
+
+
+def _number_tree(node, found):
+    node = node.get_object()
+    numbers = node.get("/Nums", [])
+    for i in range(0, len(numbers), 2):
+        found[int(numbers[i])] = numbers[i + 1]
+    for kid in node.get("/Kids", []):
+        _number_tree(kid, found)
+    return found
+
+
+def page_contents(pdf: bytes) -> list[list[tuple[str, ...]]]:
+    """For each page, what its marked content is, in the order drawn: the structure types from
+    the root down to it (e.g. ("Document", "Part", ..., "Table", "Caption", "Span")).
+
+    Read from the tagged PDF's parent tree (marked-content id -> structure element). WeasyPrint
+    tags the running header and footer as the document's own NonStruct elements: left out.
+    """
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    parents = _number_tree(reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"], {})
+    pages = []
+    for page in reader.pages:
+        ids = [int(m) for m in re.findall(rb"/MCID\s+(\d+)", page.get_contents().get_data())]
+        elements = parents[int(page["/StructParents"])].get_object() if ids else []
+        content = []
+        for mcid in ids:
+            element, path = elements[mcid].get_object(), []
+            while element is not None and "/S" in element:
+                path.append(str(element["/S"])[1:])
+                element = element["/P"].get_object() if "/P" in element else None
+            path.reverse()
+            if path[1:2] != ["NonStruct"]:  # not the running header or footer
+                content.append(tuple(path))
+        pages.append(content)
+    return pages
+
+
+def stray_pages(pdf: bytes) -> list[str]:
+    """Pages that hold nothing but captions and headings, and pages that end with a heading or
+    a table's caption (parted from what it belongs to)."""
+    import re
+
+    def kind(path):
+        if any(re.fullmatch(r"H\d", t) for t in path):
+            return "heading"
+        if "Caption" in path:
+            return "table caption" if path[path.index("Caption") - 1] == "Table" else "caption"
+        return "other"
+
+    found = []
+    for number, content in enumerate(page_contents(pdf), 1):
+        kinds = [kind(path) for path in content]
+        if kinds and "other" not in kinds:
+            found.append(f"page {number}: only {', '.join(sorted(set(kinds)))}")
+        elif kinds and kinds[-1] in ("heading", "table caption"):
+            found.append(f"page {number}: ends with a {kinds[-1]}")
+    return found
+
+
+def test_the_stray_page_check_finds_what_it_should():
+    """Laid out as the report was before its break rules: a caption alone at the foot of a
+    page, its table kept whole on the next; a heading parted from its figure."""
+    rows = "".join(f"<tr><td>row {i}</td></tr>" for i in range(30))
+    html = ('<html lang="en"><head><style>@page { size: A6 } table { break-inside: avoid } '
+            'h2 { break-after: auto } .tall { height: 9cm; break-inside: avoid }</style></head><body>'
+            '<p style="height: 8.5cm">Text.</p><table><caption>Table 1. Alone.</caption>'
+            f'<tbody>{rows}</tbody></table>'
+            '<h2>A heading</h2><div class="tall">A figure.</div></body></html>')
+    found = stray_pages(build.to_pdf(html))
+    assert any("only table caption" in f or "ends with a table caption" in f for f in found), found
+    assert any("ends with a heading" in f for f in found), found
+    assert stray_pages(build.to_pdf('<html lang="en"><body><h1>T</h1><p>Text.</p></body></html>')) == []
+
+
+def test_pdf_has_no_stray_page(built):
+    """No page holds only a caption or a heading, none ends with a heading or a table's caption."""
+    out, _ = built
+    assert stray_pages((out / "report.pdf").read_bytes()) == []
+
+
+def test_pdf_charts_are_vectors_and_tables_keep_their_captions(built):
+    from pypdf import PdfReader
+
+    out, _ = built
+    reader = PdfReader(out / "report.pdf")
+
+    images, seen = [], set()
+
+    def walk(resources):
+        for reference in (resources or {}).get("/XObject", {}).values():
+            if reference.idnum not in seen:  # each XObject once (they are shared between pages)
+                seen.add(reference.idnum)
+                xobject = reference.get_object()
+                images.append(xobject.get("/Subtype"))
+                walk(xobject.get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
+        assert b"\nBI" not in page.get_contents().get_data()  # no inline image either
+    assert "/Image" not in images  # the charts are drawn, from their SVG; no bitmap anywhere
+    figures = (out / "report.html").read_text(encoding="utf-8").count('class="report-figure"')
+    assert figures and len([e for e in _structure(reader) if e.get("/S") == "/Figure"]) == figures
+    # WeasyPrint tags each page's part of a table as a Table of its own; the first holds the
+    # caption, first, as HTML's <caption>.
+    captioned = []
+    for table in (e for e in _structure(reader) if e.get("/S") == "/Table"):
+        kids = table["/K"] if isinstance(table["/K"], list) else [table["/K"]]
+        captioned.append(kids[0].get_object()["/S"] == "/Caption")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert captioned.count(True) == html.count("<table") == html.count('class="table-caption"')
+
+
+def test_html_tables_have_no_empty_or_index_name_headers_and_scroll_in_named_boxes(built):
+    from bs4 import BeautifulSoup
+
+    out, _ = built
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    tables = soup.find_all("table")
+    assert len(tables) >= 30
+    for table in tables:
+        empty = [th for th in table.find_all("th") if not th.get_text(strip=True)]
+        assert empty == [], table.get("aria-labelledby")
+        for row in table.select("thead tr"):  # pandas' index-name row: names, then empty cells
+            cells = row.find_all(["th", "td"])
+            assert any(c.get_text(strip=True) for c in cells[1:]), row
+        scroll = table.parent
+        assert "table-scroll" in scroll["class"] and scroll["role"] == "region" and scroll["tabindex"] == "0"
+        caption = soup.find(id=scroll["aria-labelledby"])
+        assert caption.get_text().startswith("Table ") and caption.find_parent(class_="table-scroll") is None
+        assert table.find("caption") is None
+    assert all(soup.find(id=f"tab-{name}") for name in ("figures", "sources", "source-text"))
+
+
+def test_every_quote_links_back_to_each_number_that_links_to_it(built):
+    from bs4 import BeautifulSoup
+
+    out, _ = built
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    links = soup.select('a.num[href^="#q-"]')
+    assert links and all(link.get("id") for link in links)
+    for link in links:
+        mark = soup.find(id=link["href"][1:])
+        backs = mark.find_next_sibling("span", class_="backrefs")
+        assert backs.find("a", href=f"#{link['id']}"), link
+    backs = [a for span in soup.select(".backrefs") for a in span.find_all("a")]
+    assert len(backs) == len(links)
+    assert all(soup.find(id=a["href"][1:]).name == "a" for a in backs)
+    assert "scroll-margin-top" in soup.find("style").get_text()
 
 
 def test_the_body_before_the_methods_fits_in_twelve_pages(built):

@@ -217,15 +217,19 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     """
     from traitlets.config import Config
 
-    from .exporters import BrokenReferences, ReportHTMLExporter
+    from .exporters import BrokenReferences, FigureError, ReportHTMLExporter
     from .expressions import ExpressionError
 
     strict = Config({"SubstituteExpressions": {"strict": True}})
-    exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True)
+    exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True,
+                                  strict_figures=True)
     try:
         html, _ = exporter.from_notebook_node(nb, resources={"report": meta})
     except (BrokenReferences, ExpressionError) as exc:
         raise BuildError(str(exc)) from exc
+    except FigureError as exc:
+        raise BuildError(str(exc), "Run the notebook that draws the chart (make execute), then run "
+                         "make report again.") from exc
     return html
 
 

@@ -18,6 +18,8 @@ accepts only letters, digits and ``_`` in it. The file names end in ``.report.ht
 
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 
 from nbconvert.exporters import Exporter, HTMLExporter
@@ -25,7 +27,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Bool, Set, default
 from traitlets.config import Config
 
-from .config import ROOT
+from .config import FIGURES, ROOT, relative
 from .expressions import ReportExecutePreprocessor, SubstituteExpressions
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -47,6 +49,35 @@ class BrokenReferences(ValueError):
     def __init__(self, targets: list[str]):
         self.targets = targets
         super().__init__(f"cross-references point nowhere: {', '.join('#' + t for t in targets)}")
+
+
+class FigureError(ValueError):
+    """A chart whose SVG in figures/ is missing, or is not the chart the notebook shows."""
+
+
+FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def figure_svg(name: str, png: str, folder: Path = FIGURES) -> str:
+    """``folder/<name>.svg`` as base64, for the chart whose PNG (base64) a notebook shows.
+
+    plots.save_figure writes the SVG and the PNG of a chart together; the notebook's output
+    carries the PNG only (an SVG beside it would double the notebooks' size, and strict nbval
+    would compare it too). The SVG is the chart shown if ``<name>.png`` is the shown PNG, byte
+    for byte; if not, or if it is missing, FigureError.
+    """
+    if not FIGURE_NAME.match(name or ""):
+        raise FigureError(f"a chart's output names no figure file ({name!r}); plots.save_figure names each")
+    svg, saved = folder / f"{name}.svg", folder / f"{name}.png"
+    try:
+        same = saved.read_bytes() == base64.b64decode(png)
+        data = svg.read_bytes()
+    except OSError as exc:
+        raise FigureError(f"{relative(exc.filename or svg)}: cannot read it: {exc.strerror or exc}") from exc
+    if not same:
+        raise FigureError(f"{relative(saved)} is not the chart the notebook shows: the notebook's "
+                          f"output and {relative(folder)}/ come from different runs")
+    return base64.b64encode(data).decode("ascii")
 
 
 class ReportTagRemovePreprocessor(TagRemovePreprocessor):
@@ -78,6 +109,26 @@ class ReportHTMLExporter(HTMLExporter):
         help="Fail on a cross-reference that points to nothing. The whole report is strict; a "
         "single chapter is not, since it links to other chapters (those links become text).",
     ).tag(config=True)
+
+    strict_figures = Bool(
+        False,
+        help="Fail when a chart's SVG in figures/ is missing or is not the chart shown. The whole "
+        "report is strict; a single chapter shows the notebook's PNG instead, with a warning.",
+    ).tag(config=True)
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield "figure_svg", self._figure_svg
+
+    def _figure_svg(self, name: str, png: str) -> str:
+        """The chart as SVG (base64), or '' for the PNG (one chapter, whose figures/ is stale)."""
+        try:
+            return figure_svg(name, png)
+        except FigureError as exc:
+            if self.strict_figures:
+                raise
+            self.log.warning("Chart %s shown as PNG: %s", name, exc)
+            return ""
 
     @default("template_name")
     def _template_name_default(self):

@@ -139,6 +139,126 @@ def unlink(soup: BeautifulSoup, targets: list[str]) -> None:
             link.unwrap()
 
 
+def _is_empty(cell) -> bool:
+    return not cell.get_text(strip=True)
+
+
+def tidy_header(table) -> None:
+    """No row of pandas' index names, and no empty header cell.
+
+    pandas writes the index's name(s) in a header row of their own, under the columns' names,
+    every other cell of it empty. Here the names take the empty cells at the head of the
+    row-header column(s), and their row goes. A header cell still empty after that (an index
+    without a name) heads nothing: it becomes a data cell.
+    """
+    head = table.find("thead")
+    rows = head.find_all("tr", recursive=False) if head else []
+    first_body = table.select_one("tbody tr")
+    levels = 0
+    if first_body is not None:
+        for cell in first_body.find_all(["th", "td"], recursive=False):
+            if cell.name != "th":
+                break
+            levels += 1
+    if len(rows) >= 2 and levels:
+        names = rows[-1].find_all(["th", "td"], recursive=False)
+        if len(names) > levels and all(_is_empty(c) for c in names[levels:]):
+            corner = rows[-2].find_all(["th", "td"], recursive=False)[:levels]
+            for cell, name in zip(corner, names[:levels], strict=False):
+                if not _is_empty(name):
+                    cell.clear()
+                    cell.string = name.get_text(strip=True)
+            rows[-1].decompose()
+    for cell in table.find_all("th"):
+        if _is_empty(cell):
+            cell.name = "td"
+
+
+# A table of at most this many rows and characters fits on a page: the PDF keeps it whole
+# (class "short"); a longer one runs on, its header row repeated.
+SHORT_TABLE = (16, 2000)
+
+
+def wrap_tables(soup: BeautifulSoup) -> None:
+    """Each table in a box of its own that scrolls sideways when the table is wider than the
+    page, with its caption above, outside the box (a phone shows it whole).
+
+    The box is a named region a keyboard can reach (``tabindex="0"``: arrow keys scroll it),
+    named by the caption, as the table is. The table's ``id`` (``tab-…``, what cross-references
+    link to) moves to the block, so that a link lands on the caption. pdf.py puts the caption
+    back into the table for the PDF, where it is the table's tagged Caption.
+    """
+    for number, table in enumerate(soup.find_all("table"), 1):
+        tidy_header(table)
+        anchor = table.attrs.pop("id", None)
+        short = (len(table.select("tbody tr")) <= SHORT_TABLE[0]
+                 and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1])
+        block = soup.new_tag("div", attrs={"class": "table-block short" if short else "table-block"})
+        if anchor:
+            block["id"] = anchor
+        table.wrap(block)
+        scroll = soup.new_tag("div", attrs={"class": "table-scroll", "role": "region", "tabindex": "0"})
+        table.wrap(scroll)
+        caption = table.find("caption", recursive=False)
+        if caption is None:
+            scroll["aria-label"] = "Table"
+            continue
+        caption.name = "div"
+        caption["class"] = "table-caption"
+        caption["id"] = f"{anchor or f'table-{number}'}-caption"
+        scroll.insert_before(caption.extract())
+        scroll["aria-labelledby"] = table["aria-labelledby"] = caption["id"]
+
+
+def link_back(soup: BeautifulSoup) -> None:
+    """Each number link gets an id, and each quote it links to, links back to every mention.
+
+    A reader who follows a number to its French words (Appendix A) can return to the very place
+    they came from, without a script, footnote style: after the quote, ``↩`` and the sections
+    that mention it, each a link back (``a``, ``b``, … where a section mentions it more than once).
+    """
+    section, mentions = "the title block", {}
+    for element in soup.find_all(["h1", "h2", "h3", "a"]):
+        if element.name != "a":
+            if element.get("id", "").startswith("sec-"):
+                section = "§" + element["id"].removeprefix("sec-")
+            elif element.get_text(strip=True) and "title" not in element.get("class", []):
+                section = element.get_text(" ", strip=True)
+            continue
+        href = element.get("href", "")
+        if "num" in element.get("class", []) and href.startswith("#q-"):
+            found = mentions.setdefault(href[1:], [])
+            found.append(section)
+            element["id"] = f"ref-{href[1:]}-{len(found)}"
+    for target, sections in mentions.items():
+        mark = soup.find(id=target)
+        if mark is None:
+            continue
+        backs = soup.new_tag("span", attrs={"class": "backrefs", "lang": "en"})
+        arrow = soup.new_tag("span", attrs={"aria-hidden": "true"})
+        arrow.string = "↩"
+        backs.extend([" ", arrow])
+        groups = {}
+        for index, where in enumerate(sections, 1):
+            groups.setdefault(where, []).append(index)
+        for n, (where, indices) in enumerate(groups.items()):
+            backs.append(" · " if n else "\u00a0")  # the arrow never ends a line alone
+            if len(indices) == 1:
+                link = soup.new_tag("a", href=f"#ref-{target}-{indices[0]}",
+                                    attrs={"aria-label": f"back to {where}"})
+                link.string = where
+                backs.append(link)
+                continue
+            backs.append(where)
+            for k, index in enumerate(indices):
+                letter = "abcdefghijklmnopqrstuvwxyz"[k] if k < 26 else str(k + 1)
+                link = soup.new_tag("a", href=f"#ref-{target}-{index}",
+                                    attrs={"aria-label": f"back to {where}, mention {letter}"})
+                link.string = letter
+                backs.extend([" ", link])
+        mark.insert_after(backs)
+
+
 def finish(html: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
     """The finished HTML, and the cross-references that point nowhere (text, if unlink_broken)."""
     soup = BeautifulSoup(html, "html.parser")
@@ -149,4 +269,6 @@ def finish(html: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
     if broken and unlink_broken:
         unlink(soup, broken)
     table_of_contents(soup, entries)
+    wrap_tables(soup)
+    link_back(soup)
     return str(soup), broken
