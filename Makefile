@@ -99,7 +99,7 @@ $(AXE): tools/axe/package.json tools/axe/package-lock.json
 	touch $@
 
 axe: report $(AXE)
-	$(BIN)/python -m tashkent_report.accessibility reports/report.html --screenshots build/screenshots
+	$(BIN)/python -m tashkent_report.build.accessibility reports/report.html --screenshots build/screenshots
 
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
 # Long end-to-end cases (marker "slow") are left to test-slow, which CI runs too.
@@ -122,7 +122,7 @@ bench: $(STAMP)
 # Mutation testing ([tool.mutmut] in pyproject.toml says which modules and which tests): one
 # worker at low priority (MUTATE_CHILDREN to change), the facts cache off so that every mutant
 # is checked against freshly checked data. Resumes where it stopped; rm -rf mutants/ starts anew.
-# MUTANTS limits the run to mutant names (globs), e.g. MUTANTS='tashkent_report.numerals.*'.
+# MUTANTS limits the run to mutant names (globs), e.g. MUTANTS='tashkent_report.analysis.numerals.*'.
 mutate: $(STAMP)
 	TASHKENT_REPORT_NO_CACHE=1 nice -n 10 $(BIN)/mutmut run --max-children $${MUTATE_CHILDREN:-1} $(MUTANTS)
 	$(BIN)/mutmut export-cicd-stats
@@ -133,6 +133,7 @@ mutate: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
+	$(BIN)/lint-imports
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -141,10 +142,10 @@ execute: $(STAMP)
 	$(BIN)/python -m tashkent_report.build --execute-in-place $(ARGS)
 
 annotations: $(STAMP)
-	$(BIN)/python -m tashkent_report.nlp
+	$(BIN)/python -m tashkent_report.tools.nlp
 
 locate: $(STAMP)
-	$(BIN)/python -m tashkent_report.locate
+	$(BIN)/python -m tashkent_report.tools.locate
 
 # reports is a link to the last build's folder in .reports.d/ (see src/tashkent_report/publish.py).
 clean:

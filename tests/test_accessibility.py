@@ -10,7 +10,8 @@ import struct
 import nbformat
 import pytest
 
-from tashkent_report import accessibility, build
+from tashkent_report.build import accessibility
+from tashkent_report.build import pipeline as build
 from tashkent_report.config import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ def browser_and_axe():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """The readers' edition rendered from the committed notebooks, as make report renders it."""
-    from tashkent_report.dataset import load_facts
+    from tashkent_report.analysis.dataset import load_facts
 
     book = build.combine([(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)])
     facts = load_facts()

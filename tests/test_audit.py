@@ -6,8 +6,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from tashkent_report import audit
-from tashkent_report.dataset import load_facts
+from tashkent_report.analysis import audit
+from tashkent_report.analysis.dataset import load_facts
 
 FIGURES = pd.DataFrame({"value": [20, 47]})
 
@@ -112,7 +112,7 @@ def test_counts_add_up_by_status():
 
 
 def test_changing_a_figure_in_the_data_stops_the_build_at_the_numeral_audit(data_copy):
-    from tashkent_report.dataset import DataError
+    from tashkent_report.analysis.dataset import DataError
 
     data_copy.set_cell("facts/figures.csv", 11, "value", "48")
     with pytest.raises(DataError, match="the number .47. .* is captured by no row of the figures table"):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tashkent_report import dataset, numerals
-from tashkent_report.dataset import load_facts
+from tashkent_report.analysis import dataset, numerals
+from tashkent_report.analysis.dataset import load_facts
 
 from .test_dataset import expect
 

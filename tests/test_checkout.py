@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tashkent_report import build
+from tashkent_report.build import pipeline as build
 from tashkent_report.config import ROOT
 
 slow = pytest.mark.slow
@@ -72,7 +72,7 @@ def test_the_test_run_refuses_another_checkouts_package(second):
 
 
 def test_this_checkouts_own_package_passes():
-    from tashkent_report.checkout import foreign_package
+    from tashkent_report.build.checkout import foreign_package
 
     assert foreign_package(ROOT) is None
     assert foreign_package(ROOT / "data") is None  # not a checkout: nothing to compare with

@@ -7,8 +7,8 @@ import subprocess
 import pandas as pd
 import pytest
 
+from tashkent_report.analysis.dataset import load_facts
 from tashkent_report.config import ROOT
-from tashkent_report.dataset import load_facts
 
 from .test_dataset import expect
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tashkent_report.dataset import DataError, check_quotes, load_facts, paragraph_of, paragraphs
+from tashkent_report.analysis.dataset import DataError, check_quotes, load_facts, paragraph_of, paragraphs
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def facts():
 
 
 def test_source_is_the_seed_byte_for_byte(facts):
-    from tashkent_report.dataset import sha256
+    from tashkent_report.analysis.dataset import sha256
 
     assert sha256(facts.paths["article"]) == (
         "4b16273d557e51c41804d295b5e472cafb32190b3f1605547ea23073b651b13d"
@@ -41,7 +41,7 @@ QUOTE_COLUMNS = [
 
 
 def test_the_list_of_quote_columns_is_complete():
-    from tashkent_report.dataset import read_descriptor
+    from tashkent_report.analysis.dataset import read_descriptor
 
     in_data = {(r["path"], f["name"]) for r in read_descriptor()["resources"] if r.get("type") == "table"
                for f in r["schema"]["fields"] if f["name"].endswith("quote")}
@@ -230,7 +230,7 @@ def test_oversized_cell_is_named_by_row_and_field(data_copy):
 
 
 def test_oversized_table_stops(data_copy):
-    from tashkent_report.dataset import MAX_TABLE_BYTES
+    from tashkent_report.analysis.dataset import MAX_TABLE_BYTES
 
     path = data_copy.path("facts/figures.csv")
     text = path.read_text(encoding="utf-8")
@@ -242,7 +242,7 @@ def test_oversized_table_stops(data_copy):
 
 
 def test_limits_leave_room_for_every_honest_cell(facts):
-    from tashkent_report.dataset import MAX_CELL_CHARS, MAX_TABLE_BYTES
+    from tashkent_report.analysis.dataset import MAX_CELL_CHARS, MAX_TABLE_BYTES
 
     assert len(facts.text) < MAX_CELL_CHARS  # a quote can be the whole article
     for name, path in facts.paths.items():

@@ -10,9 +10,10 @@ import json
 import nbformat
 import pytest
 
-from tashkent_report import build, expressions
+from tashkent_report.build import expressions
+from tashkent_report.build import pipeline as build
+from tashkent_report.build.exporters import ReportHTMLExporter
 from tashkent_report.config import NOTEBOOKS
-from tashkent_report.exporters import ReportHTMLExporter
 
 
 def write(tmp_path, *cells, name="09-test.ipynb"):
@@ -38,7 +39,7 @@ def test_roles_are_found_but_not_mentions_in_inline_code():
 
 
 def test_the_build_stores_results_where_jupyterlab_myst_reads_them(tmp_path):
-    setup = "n = 47\nfrom tashkent_report.prose import Value\nv = Value(20, '#q-states')"
+    setup = "n = 47\nfrom tashkent_report.analysis.prose import Value\nv = Value(20, '#q-states')"
     path = write(tmp_path, code(setup),
                  markdown("{eval}`n` delegations, {eval}`v` states, {eval}`'l’OCS'`."))
     nb = build.execute(path)
@@ -89,7 +90,8 @@ def build_config(execute):
 
 
 def test_make_execute_is_idempotent(tmp_path):
-    path = write(tmp_path, code("from tashkent_report.prose import Value\nn = Value(47, '#q-delegations')"),
+    setup = "from tashkent_report.analysis.prose import Value\nn = Value(47, '#q-delegations')"
+    path = write(tmp_path, code(setup),
                  markdown("{eval}`n` delegations"), code("n"))
     build.execute_in_place(paths=[path])
     first = path.read_bytes()
@@ -143,8 +145,8 @@ def test_no_code_cell_holds_report_prose():
 
 def test_the_methods_chapter_states_the_audit_of_the_notebooks_as_executed():
     """04 audits the chapters; what it states equals a fresh audit of the committed notebooks."""
-    from tashkent_report import audit
-    from tashkent_report.dataset import load_facts
+    from tashkent_report.analysis import audit
+    from tashkent_report.analysis.dataset import load_facts
 
     notebooks = committed()
     result = audit.counts(audit.audit(notebooks, load_facts().figures))

@@ -33,10 +33,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tashkent_report import build, execution, interrupts, publish
+from tashkent_report.build import execution, interrupts, publish
+from tashkent_report.build import pipeline as build
+from tashkent_report.build.kernels import PREFIX, sweep
 from tashkent_report.config import ROOT
 from tashkent_report.errors import BuildError
-from tashkent_report.kernels import PREFIX, sweep
 
 from .test_pipeline import build_command, copy_project, digest, set_cell
 
@@ -300,7 +301,7 @@ def test_each_kernel_failure_names_notebook_and_cell():
 
 
 def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
-    from tashkent_report.dataset import DataError
+    from tashkent_report.analysis.dataset import DataError
 
     out = tmp_path / "reports"
     out.mkdir()
@@ -713,7 +714,8 @@ DRIVER = textwrap.dedent("""
     # A build with the notebooks' execution and rendering stubbed out; SIGTERM at one step.
     import os, signal, sys
     import nbformat
-    from tashkent_report import build, publish
+    from tashkent_report.build import publish
+    from tashkent_report.build import pipeline as build
 
     stop_at = sys.argv[1]
     def checkpoint(label):
@@ -796,7 +798,8 @@ SIGNAL_DRIVER = textwrap.dedent("""
     # A build with execution and rendering stubbed out; signals sent to itself at one instant.
     import contextlib, os, signal, sys
     import nbformat
-    from tashkent_report import build, publish
+    from tashkent_report.build import publish
+    from tashkent_report.build import pipeline as build
 
     when, names = sys.argv[1], sys.argv[2].split(",")
     sys.argv = [sys.argv[0]] + sys.argv[3:]

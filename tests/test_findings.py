@@ -13,9 +13,10 @@ import re
 import nbformat
 import pytest
 
-from tashkent_report import expressions, findings
+from tashkent_report.analysis import findings
+from tashkent_report.analysis.dataset import Facts, load_facts
+from tashkent_report.build import expressions
 from tashkent_report.config import NOTEBOOKS
-from tashkent_report.dataset import Facts, load_facts
 
 
 @pytest.fixture(scope="module")

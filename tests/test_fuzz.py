@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tashkent_report.analysis.dataset import DataError, load_facts, read_descriptor
+from tashkent_report.analysis.numerals import find_numerals
 from tashkent_report.config import DATA
-from tashkent_report.dataset import DataError, load_facts, read_descriptor
-from tashkent_report.numerals import find_numerals
 
 TABLES = [r["path"] for r in read_descriptor()["resources"] if r.get("type") == "table"]
 ORIGINAL = {path: (DATA / path).read_bytes() for path in TABLES}

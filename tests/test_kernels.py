@@ -10,8 +10,8 @@ import nbformat
 import nbval.kernel
 import pytest
 
-from tashkent_report import build
-from tashkent_report.kernels import PREFIX, IPCKernelManager, sweep
+from tashkent_report.build import pipeline as build
+from tashkent_report.build.kernels import PREFIX, IPCKernelManager, sweep
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from tashkent_report import message
+from tashkent_report.analysis import message
 
 
 def synthetic():

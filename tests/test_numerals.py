@@ -2,8 +2,8 @@
 
 import pytest
 
-from tashkent_report.dataset import DataError, load_facts
-from tashkent_report.numerals import find_numerals, numeral_audit
+from tashkent_report.analysis.dataset import DataError, load_facts
+from tashkent_report.analysis.numerals import find_numerals, numeral_audit
 
 
 def test_finds_digits_words_and_ordinals():

@@ -7,9 +7,9 @@ import struct
 import pandas as pd
 import pytest
 
-from tashkent_report import participation, plots
+from tashkent_report.analysis import participation, plots
+from tashkent_report.analysis.dataset import Facts, load_facts
 from tashkent_report.config import FIGURES
-from tashkent_report.dataset import Facts, load_facts
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ WRITE_FAILS = """
 import resource, signal, sys
 from pathlib import Path
 import pandas as pd
-from tashkent_report import plots
+from tashkent_report.analysis import plots
 
 table = pd.DataFrame({"label_en": ["A", "B"], "value": [int(sys.argv[2]), 7], "org_type": ["a", "b"],
                       "term_fr": ["a", "b"], "unit": ["bodies"] * 2, "level": ["participant"] * 2,

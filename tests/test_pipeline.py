@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tashkent_report import build
+from tashkent_report.build import pipeline as build
 from tashkent_report.config import ROOT
 
 from .test_report import external_refs

@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 import nbformat
 import pytest
 
-from tashkent_report import build, publish
+from tashkent_report.build import pipeline as build
+from tashkent_report.build import publish
 from tashkent_report.config import NOTEBOOKS
 
 
@@ -60,7 +61,7 @@ def test_the_offline_check_catches_what_it_should():
 
 def render_committed(analyst: bool = True):
     """Render the committed notebooks (whose outputs strict nbval proves a fresh run gives)."""
-    from tashkent_report.dataset import load_facts
+    from tashkent_report.analysis.dataset import load_facts
 
     book = build.combine([(p, nbformat.read(p, as_version=4)) for p in build.notebooks(NOTEBOOKS)])
     facts = load_facts()
@@ -251,7 +252,7 @@ def test_every_number_link_lands_on_a_highlighted_quote(built):
 
     out, _ = built
     soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
-    from tashkent_report.dataset import load_facts
+    from tashkent_report.analysis.dataset import load_facts
 
     figures = load_facts().figures
     values = {f"#q-{i}": str(v) for i, v in zip(figures["id"], figures["value"], strict=True)}

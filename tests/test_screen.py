@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from tashkent_report import build
-from tashkent_report.exporters import FigureError, ReportHTMLExporter, figure_svg
-from tashkent_report.pdf import for_print
-from tashkent_report.report import finish, link_back, tidy_header, wrap_tables
-from tashkent_report.tables import captioned
+from tashkent_report.analysis.tables import captioned
+from tashkent_report.build import pipeline as build
+from tashkent_report.build.exporters import FigureError, ReportHTMLExporter, figure_svg
+from tashkent_report.build.html import finish, link_back, tidy_header, wrap_tables
+from tashkent_report.build.pdf import for_print
 
 
 def tidied(frame: pd.DataFrame) -> BeautifulSoup:

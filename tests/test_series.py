@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from tashkent_report import plots, series
+from tashkent_report.analysis import plots, series
 
 COLUMNS = ["event", "rats_edition", "cis_edition", "source", "start", "participants",
            "participants_qualifier", "states", "states_basis"]

@@ -6,9 +6,10 @@ import re
 import pandas as pd
 import pytest
 
-from tashkent_report import nlp, themes
+from tashkent_report.analysis import themes
+from tashkent_report.analysis.dataset import load_facts
 from tashkent_report.config import ROOT
-from tashkent_report.dataset import load_facts
+from tashkent_report.tools import nlp
 
 
 @pytest.fixture(scope="module")

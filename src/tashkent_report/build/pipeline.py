@@ -23,30 +23,16 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__, execution, publish
-from .config import DATA, EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, ROOT, chapters, relative
-from .errors import BuildError
-from .interrupts import Interrupted, raised_as_exceptions
+from tashkent_report.build import execution
+from tashkent_report.build import publish
+from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
+from tashkent_report.errors import BuildError
+from tashkent_report.build.interrupts import Interrupted, raised_as_exceptions
+from tashkent_report.build.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
 
-TEMPLATES = Path(__file__).parent / "templates"
-PACKAGE = Path(__file__).parent
 FINGERPRINT = ".inputs.sha256"
 # Every file a build writes into reports/.
 OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)
-# Everything a build reads; if none of it changed, the last build's reports stand. Each is
-# hashed under a fixed label and its path below the folder, never the folder's own name: two
-# clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
-# Only declared inputs count: in data/, the data package's descriptor, the files its resources
-# name and the report's numeral allow-list; never editor lock files, checkpoints or backups.
-DECLARED = "the data package's files"
-INPUT_GLOBS = [
-    ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
-    ("data", DATA, DECLARED),
-    ("package", PACKAGE, "*.py"),
-    ("package", PACKAGE, "templates/**/*"),
-    ("root", ROOT, "requirements.txt"),
-    ("root", ROOT, "pyproject.toml"),
-]
 HEARTBEAT = 30.0  # seconds between "still working" notes in a long step
 DOING = [""]  # the step under way, for the message of an interrupted build
 
@@ -87,66 +73,6 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     return execution.Execution([path], timeout, workers=1).run()[0][1]
 
 
-def _junk(path: Path, folder: Path) -> bool:
-    """Editor and tool litter: hidden files and folders (.~lock.*#, .ipynb_checkpoints/, .swp),
-    backups (name~, #name#), byte code."""
-    parts = path.relative_to(folder).parts
-    return any(part.startswith((".", "#")) or part.endswith(("~", "#")) or part == "__pycache__"
-               for part in parts)
-
-
-def _inputs(folder: Path, pattern: str) -> list[Path]:
-    if pattern != DECLARED:
-        return sorted(p for p in folder.glob(pattern) if p.is_file() and not _junk(p, folder))
-    import json
-
-    names = {"datapackage.json", "audit/report_numbers.csv"}
-    try:
-        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        names |= {r["path"] for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        pass  # hashed as bytes below; the data check names what is wrong with it
-    # A declared file that is missing is left to the data check, which names it.
-    return sorted(p for p in (folder / name for name in names) if p.is_file())
-
-
-def fingerprint() -> str:
-    """sha256 over the names and bytes of every input of the build, wherever the project sits."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for label, folder, pattern in INPUT_GLOBS:
-        for path in _inputs(folder, pattern):
-            digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
-            try:
-                digest.update(path.read_bytes() + b"\0")
-            except OSError as exc:
-                raise BuildError(f"{relative(path)}: cannot read it: {exc.strerror or exc}",
-                                 "Make the file readable for you, then run make report again.") from exc
-    return digest.hexdigest()
-
-
-def report_meta(article: dict, inputs: str, events=None) -> dict:
-    """What the title block and the PDF metadata say; the conferences' names from ``events``."""
-    source = article["sources"][0]
-    names = (list(events["name_en"]) if events is not None else
-             ["International Conference of the SCO's Regional Anti-Terrorist Structure",
-              "CIS Conference on countering terrorism and extremism"])
-    return {
-        "title": "Countering terrorism in Tashkent: the joint RATS SCO and CIS conferences, "
-        "as UzA reported them",
-        "subtitle": f"The {names[0]} and the {names[1]}, read from one French article by UzA, the "
-        "national news agency of Uzbekistan",
-        "source": f"{source['title']} (address and other sources: §4.3)",
-        "date_note": "The article gives no date. The conferences were held on 4-5 September 2024 "
-        "(context, not from the article: EAG, 9 September 2024; Gazeta.uz, 5 September 2024; §3.1).",
-        "version": f"{__version__}, inputs {inputs[:12]}",
-        "author": "tashkent-report project",
-        "subject": "Participation figures and the themes of President Mirziyoyev's message at the "
-        "joint RATS SCO / CIS counter-terrorism conferences in Tashkent, from one UzA article",
-    }
-
-
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
@@ -183,7 +109,7 @@ def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> lis
 
 def audit_numbers(executed: list[tuple[Path, object]], facts, meta: dict) -> None:
     """No number in the prose that the data do not give or the allow-list does not explain."""
-    from .audit import AuditError, check, check_quotes
+    from tashkent_report.analysis.audit import AuditError, check, check_quotes
 
     title = [meta[key] for key in ("title", "subtitle", "source", "date_note")]
     try:
@@ -217,8 +143,8 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     """
     from traitlets.config import Config
 
-    from .exporters import BrokenReferences, FigureError, ReportHTMLExporter
-    from .expressions import ExpressionError
+    from tashkent_report.build.exporters import BrokenReferences, FigureError, ReportHTMLExporter
+    from tashkent_report.build.expressions import ExpressionError
 
     strict = Config({"SubstituteExpressions": {"strict": True}})
     exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True,
@@ -235,7 +161,7 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
 
 def to_pdf(html: str) -> bytes:
     """The A4 PDF (the one `jupyter nbconvert --to reportPDF` writes), clock-independent."""
-    from .exporters import write_pdf
+    from tashkent_report.build.exporters import write_pdf
 
     return write_pdf(html)
 
@@ -264,7 +190,7 @@ def build(
         stamp = f"{publish.shown(out)}/{FINGERPRINT}"
         print(f"Report up to date: no input changed since the last build ({stamp}).")
         return {}
-    from .dataset import load_facts
+    from tashkent_report.analysis.dataset import load_facts
 
     print("Building the report")
     paths = notebooks()
@@ -321,7 +247,7 @@ def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | 
 
 def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple[str, int]:
     """The one message a build stops with, and its exit status (``out`` None: execute in place)."""
-    from .dataset import DataError
+    from tashkent_report.analysis.dataset import DataError
 
     if out is None:
         unchanged = "No notebook was saved."
@@ -373,7 +299,7 @@ USAGE_HINT = ("The build takes --force, --out FOLDER, --timeout SECONDS, --debug
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .checkout import foreign_package
+    from tashkent_report.build.checkout import foreign_package
 
     foreign = foreign_package()  # before anything else: whose code, data and reports/ are these?
     if foreign:
@@ -394,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Build stopped: {exc}\n{USAGE_HINT}\nNothing was built.", file=sys.stderr, flush=True)
         return 2
     started = time.perf_counter()
-    from .kernels import sweep
+    from tashkent_report.build.kernels import sweep
 
     with raised_as_exceptions(once=True):  # a second signal cannot cut the clean-up or the message
         try:
@@ -424,7 +350,7 @@ def _run() -> int:
     noted and named rather than left to kill the process silently or print a traceback."""
     import signal
 
-    from . import interrupts
+    from tashkent_report.build import interrupts
 
     for signum in interrupts.SIGNALS:
         signal.signal(signum, interrupts.record)  # main's own handlers are installed over these

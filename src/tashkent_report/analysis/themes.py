@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-from .dataset import paragraph_of
+from tashkent_report.analysis.model import paragraph_of
 
 CONTENT_POS = ("NOUN", "VERB", "ADJ", "PROPN")
 

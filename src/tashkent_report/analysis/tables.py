@@ -6,8 +6,9 @@ import html
 
 import pandas as pd
 
-from .config import relative
-from .dataset import Facts, paragraphs, quote_spans, sha256
+from tashkent_report.analysis.dataset import quote_spans, sha256
+from tashkent_report.analysis.model import Facts, paragraphs
+from tashkent_report.config import relative
 
 
 def show_all() -> None:

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .config import ROOT, relative
+from tashkent_report.config import ROOT, relative
 
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": 390, "desktop": 1280}

@@ -14,57 +14,21 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
-from .config import DATAPACKAGE, relative
+from tashkent_report.analysis.model import DataError, Facts, paragraph_of, paragraphs  # noqa: F401 (re-exported)
+from tashkent_report.analysis.numerals import check_numeral_audit
+from tashkent_report.config import DATAPACKAGE, relative
 
 # Frictionless validates descriptors with jsonschema, whose format checkers import
 # rfc3987_syntax if it is installed (it is, through Jupyter); that import compiles some 38
 # grammars and costs about 2 s in every kernel, for the 'iri' format that no schema here uses
 # (python-jsonschema/jsonschema#1428). Marking it absent makes jsonschema skip that checker.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
-class DataError(Exception):
-    """Bad input: names the file, the row and the field, and what is wrong."""
-
-    def __init__(self, file, message: str, line: int | None = None, field: str | None = None):
-        self.file = relative(Path(file))
-        self.line = line
-        self.field = field
-        self.detail = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.line is not None and self.file.endswith(".csv"):
-            row = f"data row {self.line - 1}" if self.line > 1 else "header"
-            where.append(f"line {self.line} ({row})")
-        elif self.line is not None:
-            where.append(f"line {self.line}")
-        if self.field is not None:
-            where.append(f"field '{self.field}'")
-        return ", ".join(where) + ": " + self.detail
-
-
-@dataclass
-class Facts:
-    """The verified source text, its metadata and the fact tables, one DataFrame each."""
-
-    text: str
-    article: dict
-    tables: dict[str, pd.DataFrame]
-    paths: dict[str, Path] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
 
 
 def sha256(path: Path) -> str:
@@ -407,7 +371,6 @@ def load_facts(
     _check_attribution(tables, paths)
     facts = Facts(text=text, article=article, tables=tables, paths=paths)
     if audit:
-        from .numerals import check_numeral_audit
 
         check_numeral_audit(facts)
     _cache_write(datapackage, key, facts)
@@ -418,7 +381,7 @@ def load_facts(
 # input file, the package code and the versions of the libraries that parse; an entry is written
 # only if no input changed while it was loaded (same bytes, same size, time and inode before
 # and after), and only while the package code on disk is still the code this process runs.
-_PACKAGE_DIR = Path(__file__).parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # tashkent_report/, every subpackage
 _PARSING_LIBRARIES = ("frictionless", "numpy", "pandas", "text2num")
 _CACHE_ENTRIES = 8  # entries kept, the least recently used removed first
 _NO_CACHE = "TASHKENT_REPORT_NO_CACHE"  # set (to anything) to check in full on every load
@@ -433,8 +396,9 @@ def _environment() -> str:
         except PackageNotFoundError:
             found = "absent"
         digest.update(f"\0{name}=={found}".encode())
-    for path in sorted(_PACKAGE_DIR.glob("*.py")):
-        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        name = path.relative_to(_PACKAGE_DIR).as_posix()
+        digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -545,17 +509,3 @@ def _cache_prune(folder: Path) -> None:
 
     for old in sorted(folder.glob("facts-*.pickle"), key=used, reverse=True)[_CACHE_ENTRIES:]:
         old.unlink(missing_ok=True)
-
-
-def paragraphs(text: str) -> pd.DataFrame:
-    """The article's paragraphs (one per line), numbered from 1, with their offsets."""
-    rows, pos = [], 0
-    for number, para in enumerate(text.split("\n"), start=1):
-        rows.append({"paragraph": number, "start": pos, "end": pos + len(para), "text": para})
-        pos += len(para) + 1
-    return pd.DataFrame(rows)
-
-
-def paragraph_of(text: str, offset: int) -> int:
-    """1-based number of the paragraph holding a character offset."""
-    return text.count("\n", 0, offset) + 1

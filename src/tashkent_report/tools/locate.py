@@ -12,8 +12,8 @@ import io
 import sys
 from pathlib import Path
 
-from .config import DATAPACKAGE, relative
-from .dataset import DataError, load_article, quote_spans, read_descriptor
+from tashkent_report.analysis.dataset import DataError, load_article, quote_spans, read_descriptor
+from tashkent_report.config import DATAPACKAGE, relative
 
 
 def fill_offsets(path: Path, text: str) -> int:

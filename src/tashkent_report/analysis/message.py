@@ -127,7 +127,7 @@ def coverage_alt(matrix: pd.DataFrame, labels: list[str], names: list[str]) -> s
 def carried_phrase(points: pd.DataFrame, coverage: pd.DataFrame, statements: pd.DataFrame,
                    article: str = "uza_fr"):
     """The points the article carries, each with its statement and how fully: a phrase for prose."""
-    from .prose import joined
+    from tashkent_report.analysis.prose import joined
 
     label = points.set_index("id")["label"]
     order = statements.set_index("id")["order"]

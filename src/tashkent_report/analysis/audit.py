@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from .config import DATA, EXECUTED_VARIABLE, chapters, relative
-from .expressions import ROLE, shown, stored
-from .numerals import find_numerals
+from tashkent_report.analysis.myst import ROLE, shown, stored
+from tashkent_report.analysis.numerals import find_numerals
+from tashkent_report.config import DATA, EXECUTED_VARIABLE, chapters, relative
 
 ALLOWED = DATA / "audit" / "report_numbers.csv"
 FRENCH = re.compile(r"«[^«»]*»")

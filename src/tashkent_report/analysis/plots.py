@@ -23,8 +23,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from . import series  # noqa: E402
-from .config import FIGURES  # noqa: E402
+from tashkent_report.analysis import series  # noqa: E402
+from tashkent_report.config import FIGURES  # noqa: E402
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
 PALETTE = {

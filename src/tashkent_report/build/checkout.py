@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Set by the Makefile to the folder make runs in; otherwise the working directory is used.
 VARIABLE = "TASHKENT_REPORT_CHECKOUT"
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # tashkent_report/
 
 
 def is_checkout(folder: Path) -> bool:
@@ -54,7 +54,7 @@ def unexecuted_notebooks(folder: Path) -> list[str]:
     """
     import json
 
-    from .config import relative
+    from tashkent_report.config import relative
 
     lines = []
     for path in sorted(Path(folder).glob("[0-9][0-9]-*.ipynb")):

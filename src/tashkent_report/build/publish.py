@@ -38,9 +38,9 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import relative
-from .errors import BuildError
-from .interrupts import Interrupted, held
+from tashkent_report.config import relative
+from tashkent_report.errors import BuildError
+from tashkent_report.build.interrupts import Interrupted, held
 
 LEGACY = "legacy"
 LOCK = ".lock"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .prose import Phrase, names
+from tashkent_report.analysis.prose import Phrase, names
 
 JOINT = "rats_10_cis_02"  # the Tashkent event: the 10th RATS and 2nd CIS conference
 QUALIFIERS = {"more_than": "more than ", "about": "about ", "exactly": ""}

@@ -6,7 +6,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from .dataset import Facts, paragraph_of
+from tashkent_report.analysis.model import Facts, paragraph_of
 
 UNIT_SINGULAR = {
     "states": "state",
@@ -275,7 +275,7 @@ def pool_values(pool: pd.DataFrame, stated: int) -> dict:
 
 def listing_phrases(values: dict) -> dict:
     """The two phrases of the listing passage that vary with the data, from ``listing_values``."""
-    from .prose import Phrase
+    from tashkent_report.analysis.prose import Phrase
 
     if values["whole_double_counting"] == values["whole_combinations"]:
         double = "and every one of them adds"

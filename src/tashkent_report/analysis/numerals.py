@@ -11,7 +11,7 @@ import re
 import pandas as pd
 from text_to_num import find_numbers
 
-from .dataset import DataError, Facts, paragraph_of
+from tashkent_report.analysis.model import DataError, Facts, paragraph_of
 
 # Words (hyphenated compounds such as "vingt-deux" kept whole) and single punctuation marks,
 # so that text2num sees sentence boundaries.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from . import message, participation, prose, series
-from .dataset import Facts
+from tashkent_report.analysis import message, participation, prose, series
+from tashkent_report.analysis.model import Facts
 
 
 def values(facts: Facts) -> SimpleNamespace:

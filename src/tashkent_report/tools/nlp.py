@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import DATA, relative
+from tashkent_report.config import DATA, relative
 
 MODEL = "fr_core_news_sm"
 ANNOTATIONS = DATA / "derived" / "annotations.csv"
@@ -66,7 +66,7 @@ def to_csv(frame: pd.DataFrame) -> str:
 
 
 def main(path: Path = ANNOTATIONS) -> int:
-    from .dataset import load_facts
+    from tashkent_report.analysis.dataset import load_facts
 
     facts = load_facts(exclude=("annotations",))
     table = annotate(facts.text, facts.statements)

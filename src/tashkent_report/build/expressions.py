@@ -23,12 +23,7 @@ from nbclient.util import run_sync
 from nbconvert.preprocessors import ExecutePreprocessor, Preprocessor
 from traitlets import Bool
 
-METADATA = "user_expressions"
-# The role, not a mention of it in inline code (``{eval}`` preceded by a backtick).
-ROLE = re.compile(r"(?<!`)\{eval\}`([^`\n]+)`")
-# jupyterlab-myst shows a text/plain result without the quotes of a string's repr.
-_REPR_QUOTES = re.compile(r"""^(["'])(.*)\1$""", re.DOTALL)
-
+from tashkent_report.analysis.myst import METADATA, ROLE, expressions, shown, stored
 
 class ExpressionError(Exception):
     """An ``{eval}`` expression that raised, or that has no stored result."""
@@ -36,28 +31,6 @@ class ExpressionError(Exception):
     def __init__(self, index: int, cell_id: str, expression: str, detail: str):
         self.index, self.cell_id, self.expression, self.detail = index, cell_id, expression, detail
         super().__init__(f"cell {index + 1} (id {cell_id}): the expression {{eval}}`{expression}` {detail}")
-
-
-def expressions(source: str) -> list[str]:
-    """The expressions of a Markdown cell, each once, in the order they first appear."""
-    return list(dict.fromkeys(match.group(1) for match in ROLE.finditer(source)))
-
-
-def stored(cell) -> dict[str, dict]:
-    """{expression: result} from a cell's metadata."""
-    return {item["expression"]: item["result"] for item in cell.get("metadata", {}).get(METADATA, [])}
-
-
-def shown(result: dict) -> tuple[str, str]:
-    """(kind, text) of a result as the reader sees it: 'html', 'markdown' or 'text'."""
-    data = result.get("data", {})
-    if "text/html" in data:
-        return "html", data["text/html"]
-    if "text/markdown" in data:
-        return "markdown", data["text/markdown"]
-    text = data.get("text/plain", "")
-    match = _REPR_QUOTES.match(text)
-    return "text", match.group(2) if match else text
 
 
 def _failure(result: dict | None) -> str | None:
