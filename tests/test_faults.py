@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tashkent_report.build import execution, interrupts, publish
+from tashkent_report.build import execution, interrupts, meta, publish
 from tashkent_report.build import pipeline as build
 from tashkent_report.build.kernels import PREFIX, sweep
 from tashkent_report.config import ROOT
@@ -373,7 +373,7 @@ def test_a_long_notebook_run_keeps_printing(capsys):
 
 
 def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):
-    prints, original = [], list(build.INPUT_GLOBS)
+    prints, original = [], list(meta.INPUT_GLOBS)
     for name in ("clone-a", "another clone, é"):
         root = tmp_path / name
         copy_project(root, notebooks=["01"])
@@ -381,11 +381,11 @@ def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):
             shutil.copy2(ROOT / file, root / file)
         moved = {ROOT: root, ROOT / "data": root / "data", ROOT / "notebooks": root / "notebooks"}
         globs = [(label, moved.get(folder, folder), pattern) for label, folder, pattern in original]
-        monkeypatch.setattr(build, "INPUT_GLOBS", globs)
-        prints.append(build.fingerprint())
+        monkeypatch.setattr(meta, "INPUT_GLOBS", globs)
+        prints.append(meta.fingerprint())
     assert prints[0] == prints[1]
     (root / "data" / "codebook.csv").write_bytes(b"changed")
-    assert build.fingerprint() != prints[0]  # content still counts
+    assert meta.fingerprint() != prints[0]  # content still counts
 
 
 def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypatch):
@@ -393,11 +393,11 @@ def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypa
     a change to any declared input changes it."""
     root = copy_project(tmp_path / "clone")
     package = tmp_path / "package"
-    shutil.copytree(build.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    moved = {ROOT / "data": root / "data", ROOT / "notebooks": root / "notebooks", build.PACKAGE: package}
-    monkeypatch.setattr(build, "INPUT_GLOBS", [(label, moved.get(folder, folder), pattern)
-                                               for label, folder, pattern in build.INPUT_GLOBS])
-    clean = build.fingerprint()
+    shutil.copytree(meta.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    moved = {ROOT / "data": root / "data", ROOT / "notebooks": root / "notebooks", meta.PACKAGE: package}
+    monkeypatch.setattr(meta, "INPUT_GLOBS", [(label, moved.get(folder, folder), pattern)
+                                               for label, folder, pattern in meta.INPUT_GLOBS])
+    clean = meta.fingerprint()
     junk = [
         root / "data" / "facts" / ".~lock.figures.csv#",  # LibreOffice, while the file is open
         root / "data" / "facts" / ".ipynb_checkpoints" / "figures-checkpoint.csv",
@@ -406,23 +406,24 @@ def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypa
         root / "data" / "notes.txt",
         root / "notebooks" / ".ipynb_checkpoints" / "01-participation-checkpoint.ipynb",
         root / "notebooks" / ".~lock.01-participation.ipynb#",
-        package / ".ipynb_checkpoints" / "plots-checkpoint.py",
-        package / "templates" / "report" / ".report.css.swp",
-        package / "templates" / "report" / ".ipynb_checkpoints" / "report-checkpoint.css",
+        package / "analysis" / ".ipynb_checkpoints" / "plots-checkpoint.py",
+        package / "build" / "templates" / "report" / ".report.css.swp",
+        package / "build" / "templates" / "report" / ".ipynb_checkpoints" / "report-checkpoint.css",
     ]
     for path in junk:
         path.parent.mkdir(exist_ok=True)
         path.write_text("junk,1\n")
-    assert build.fingerprint() == clean
+    assert meta.fingerprint() == clean
     for path in [root / "data" / "facts" / "figures.csv", root / "data" / "raw" / next(
             (root / "data" / "raw").iterdir()).name, root / "data" / "datapackage.json",
-            root / "data" / "audit" / "report_numbers.csv", package / "templates" / "report" / "report.css",
-            package / "plots.py", root / "notebooks" / "01-participation.ipynb"]:
+            root / "data" / "audit" / "report_numbers.csv",
+            package / "build" / "templates" / "report" / "report.css", package / "analysis" / "plots.py",
+            package / "build" / "pipeline.py", root / "notebooks" / "01-participation.ipynb"]:
         before = path.read_bytes()
         path.write_bytes(before + b" ")
-        assert build.fingerprint() != clean, path
+        assert meta.fingerprint() != clean, path
         path.write_bytes(before)
-    assert build.fingerprint() == clean
+    assert meta.fingerprint() == clean
 
 
 # --- the build itself, in a subprocess ---------------------------------------------------------

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tashkent_report.analysis import numerals
 from tashkent_report.analysis.model import DataError, Facts, paragraph_of, paragraphs  # noqa: F401 (re-exported)
-from tashkent_report.analysis.numerals import check_numeral_audit
 from tashkent_report.config import DATAPACKAGE, relative
 
 # Frictionless validates descriptors with jsonschema, whose format checkers import
@@ -372,7 +372,7 @@ def load_facts(
     facts = Facts(text=text, article=article, tables=tables, paths=paths)
     if audit:
 
-        check_numeral_audit(facts)
+        numerals.check_numeral_audit(facts)
     _cache_write(datapackage, key, facts)
     return facts
 
