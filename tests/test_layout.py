@@ -48,3 +48,27 @@ def test_a_circle_or_an_upward_import_breaks_a_contract(tmp_path, module, line, 
     assert "2 kept, 1 broken" in summary
     name_of_broken = summary.split(" BROKEN")[0].rsplit(" KEPT", 1)[-1]
     assert broken in name_of_broken
+
+
+def test_the_analysis_leaves_an_analysts_kernel_as_it_found_it():
+    """Loading the facts and drawing a chart change no global option: the matplotlib backend and
+    style, pandas' display options, and rfc3987_syntax importable again after the data check."""
+    code = (
+        "import sys, matplotlib, pandas as pd\n"
+        "backend, rc = matplotlib.get_backend(), dict(matplotlib.rcParams)\n"
+        "rows = pd.get_option('display.max_rows')\n"
+        "from tashkent_report.analysis import participation, plots\n"
+        "from tashkent_report.analysis.dataset import load_facts\n"
+        "facts = load_facts()\n"
+        "plots.participation_chart(participation.participation_table(facts))\n"
+        "assert matplotlib.get_backend() == backend, matplotlib.get_backend()\n"
+        "assert dict(matplotlib.rcParams) == rc\n"
+        "assert pd.get_option('display.max_rows') == rows\n"
+        "assert sys.modules.get('rfc3987_syntax', 'absent') is not None\n"
+        "print('unchanged')\n"
+    )
+    env = {"PATH": str(Path(sys.executable).parent), "TASHKENT_REPORT_NO_CACHE": "1",
+           "MPLBACKEND": "module://x", "HOME": "/nonexistent"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env=env)
+    assert result.stdout.strip() == "unchanged", result.stderr[-2000:]

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,11 +25,24 @@ from tashkent_report.analysis import numerals
 from tashkent_report.analysis.model import DataError, Facts, paragraph_of, paragraphs  # noqa: F401 (re-exported)
 from tashkent_report.config import DATAPACKAGE, relative
 
-# Frictionless validates descriptors with jsonschema, whose format checkers import
-# rfc3987_syntax if it is installed (it is, through Jupyter); that import compiles some 38
-# grammars and costs about 2 s in every kernel, for the 'iri' format that no schema here uses
-# (python-jsonschema/jsonschema#1428). Marking it absent makes jsonschema skip that checker.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+@contextmanager
+def _without_iri_checker():
+    """While Frictionless, and through it jsonschema, is first imported: rfc3987_syntax absent.
+
+    jsonschema's format checkers import rfc3987_syntax if it is installed (it is, through
+    Jupyter); that import compiles some 38 grammars and costs about 2 s in every kernel, for the
+    'iri' format that no schema here uses (python-jsonschema/jsonschema#1428). The module is
+    marked absent only for that import, then unmarked, so an analyst's kernel can still import it.
+    """
+    added = "rfc3987_syntax" not in sys.modules
+    if added:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if added and sys.modules.get("rfc3987_syntax", False) is None:
+            del sys.modules["rfc3987_syntax"]
 
 
 def sha256(path: Path) -> str:
@@ -171,7 +185,8 @@ def _validate_tables(datapackage: Path, descriptor: dict):
     On failure the tables are checked again without their references, so that a duplicate id
     is reported as itself and not as the broken reference it causes elsewhere.
     """
-    from frictionless import Package
+    with _without_iri_checker():
+        from frictionless import Package
 
     basepath = Path(datapackage).parent
     resources = [r for r in descriptor["resources"] if r.get("type") == "table"]

@@ -16,7 +16,7 @@ def values(facts: Facts) -> SimpleNamespace:
     states the wording covers; ``message``: the points of the message the article carries;
     ``series``: the numbers of the other editions of the two conferences."""
     pool = participation.state_pool(facts.membership)
-    states = int(facts.figures.set_index("id").loc["states", "value"])
+    states = int(facts.figure("states")["value"])
     order = message.versions(facts.coverage, facts.sources)
     matrix = message.coverage_matrix(facts.message_points, facts.coverage, order)
     article = message.version_summary(matrix).loc["uza_fr"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tashkent_report.analysis.model import cited_as
+
 LEVELS = ["full", "part", "absent", "unreadable"]
 CARRIED = ("full", "part")
 
@@ -69,21 +71,9 @@ def figures_across(across: pd.DataFrame, figures: pd.DataFrame, sources: pd.Data
     return table.fillna("absent")
 
 
-def agreement_counts(across: pd.DataFrame) -> dict[str, int]:
-    """How many of the article's figures each other source confirms, contradicts, or leaves out."""
-    counts = across.groupby(["agreement"]).size()
-    return {level: int(counts.get(level, 0)) for level in ("same", "different", "absent")}
-
-
-def confirmed_only_by_uza(across: pd.DataFrame, uza_sources: set[str]) -> list[str]:
-    """Figures that no source other than UzA's own versions gives."""
-    others = across[~across["source"].isin(uza_sources) & (across["agreement"] != "absent")]
-    return [f for f in dict.fromkeys(across["figure"]) if f not in set(others["figure"])]
-
-
 def points_table(points: pd.DataFrame, coverage: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Each point in our words, the versions that carry it (in full or in part), and a short excerpt."""
-    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    name = cited_as(sources)
     rows = []
     for point in points.sort_values("order").itertuples(index=False):
         here = coverage[coverage["point"] == point.id]
@@ -98,7 +88,7 @@ def points_table(points: pd.DataFrame, coverage: pd.DataFrame, sources: pd.DataF
 
 def attribution_table(statements: pd.DataFrame, outside: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Each of the article's statements: what the article does, and what the outside versions show."""
-    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    name = cited_as(sources)
     shown = {"the_president": "the president's (part of the message)",
              "the_president_first_person": "the president's, in his own first person"}
     merged = statements.merge(outside, left_on="id", right_on="statement", how="left")

@@ -45,11 +45,20 @@ class Facts:
     tables: dict[str, pd.DataFrame]
     paths: dict[str, Path] = field(default_factory=dict)
 
+    def figure(self, figure_id: str) -> pd.Series:
+        """One of the article's figures, by its id (its row of the figures table)."""
+        return self.figures.set_index("id").loc[figure_id]
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+
+def cited_as(sources: pd.DataFrame) -> dict[str, str]:
+    """Each source's id and the short name the report cites it by."""
+    return dict(zip(sources["id"], sources["cite_as"], strict=True))
 
 
 def paragraphs(text: str) -> pd.DataFrame:

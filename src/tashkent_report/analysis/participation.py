@@ -6,7 +6,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from tashkent_report.analysis.model import Facts, paragraph_of
+from tashkent_report.analysis.model import Facts, cited_as, paragraph_of
 
 UNIT_SINGULAR = {
     "states": "state",
@@ -28,7 +28,7 @@ def participants(facts: Facts) -> pd.DataFrame:
 
 def stated_total(facts: Facts) -> pd.Series:
     """The figure the article presents as the total of delegations."""
-    return facts.figures.set_index("id").loc["delegations"]
+    return facts.figure("delegations")
 
 
 def participation_table(facts: Facts) -> pd.DataFrame:
@@ -44,7 +44,7 @@ def participation_table(facts: Facts) -> pd.DataFrame:
 
 def headline_figures(facts: Facts) -> pd.DataFrame:
     """The figures that are not broken down by type: representatives and delegations."""
-    figures = facts.figures.set_index("id").loc[["representatives", "delegations"]]
+    figures = facts.figure(["representatives", "delegations"])
     shown = pd.DataFrame(
         {
             "value": figures["value"],
@@ -162,7 +162,7 @@ def state_pool(membership: pd.DataFrame, sources: pd.DataFrame | None = None) ->
     Tiers in the order the article's wording admits them: SCO members, observers and dialogue
     partners, then the CIS; a state already counted in an earlier tier is not counted again.
     """
-    names = {} if sources is None else dict(zip(sources["id"], sources["cite_as"], strict=True))
+    names = {} if sources is None else cited_as(sources)
     seen: set[str] = set()
     rows = []
     for (org, status), label in TIER_LABELS.items():

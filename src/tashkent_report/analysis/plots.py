@@ -14,17 +14,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
+import matplotlib.axes
 import matplotlib.lines
 import matplotlib.patches
 import matplotlib.ticker
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from tashkent_report.analysis import series
+from tashkent_report.config import FIGURES
 
-from tashkent_report.analysis import series  # noqa: E402
-from tashkent_report.config import FIGURES  # noqa: E402
+# Charts are Figure objects rendered to bytes (render): no pyplot, no backend chosen for the
+# analyst's kernel, no global style left behind (style() is a context manager).
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
 PALETTE = {
@@ -67,7 +68,7 @@ def style():
         yield
 
 
-def new_figure(size: tuple[float, float] = SIZE) -> tuple[Figure, plt.Axes]:
+def new_figure(size: tuple[float, float] = SIZE) -> tuple[Figure, matplotlib.axes.Axes]:
     fig = Figure(figsize=size)
     ax = fig.add_subplot()
     return fig, ax
@@ -289,30 +290,6 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
                     "Light orange, dashed: not attributed by the article (the outside versions show it is "
                     "the president's, §2.4).")
         fig.subplots_adjust(left=0.14, right=0.98, top=0.8, bottom=0.11)
-    return fig
-
-
-def word_use_chart(counts: pd.DataFrame, top: int = 15) -> Figure:
-    """Content lemmas most used in the message, with their use in the rest of the article."""
-    rows = counts.head(top).iloc[::-1]
-    y = range(len(rows))
-    with style():
-        fig, ax = new_figure((8.0, 4.8))
-        ax.barh([i + 0.2 for i in y], rows["message"], height=0.4, color=PALETTE["blue"],
-                label="in the message (paragraphs 4-6)")
-        ax.barh([i - 0.2 for i in y], rows["rest of article"], height=0.4, color=PALETTE["orange"],
-                label="in the rest of the article")
-        ax.set_yticks(list(y))
-        ax.set_yticklabels(rows.index, fontsize=8.5)
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.set_xlabel("Occurrences (counts, descriptive only)")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-        ax.set_title(f"The {top} content lemmas the message uses most", pad=8)
-        ax.xaxis.grid(True, color="#e5e5e5")
-        ax.set_axisbelow(True)
-        source_note(fig, "Source: UzA; lemmas and parts of speech by spaCy fr_core_news_sm "
-                    "(data/derived/annotations.csv)")
-        fig.subplots_adjust(left=0.2, right=0.97, top=0.9, bottom=0.16)
     return fig
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tashkent_report.analysis.model import cited_as
 from tashkent_report.analysis.prose import Phrase, names
 
 JOINT = "rats_10_cis_02"  # the Tashkent event: the 10th RATS and 2nd CIS conference
@@ -52,7 +53,7 @@ def _values(group: pd.DataFrame, column: str, qualifier: str | None = None) -> s
 
 def edition_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per edition, in date order, with the people and states any page gives (blank: none)."""
-    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    name = cited_as(sources)
     order = list(editions(table).index)
     order += [e for e in dict.fromkeys(table["event"]) if e not in order]  # undated editions last
     rows = []

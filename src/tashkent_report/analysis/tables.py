@@ -7,15 +7,8 @@ import html
 import pandas as pd
 
 from tashkent_report.analysis.dataset import quote_spans, sha256
-from tashkent_report.analysis.model import Facts, paragraphs
+from tashkent_report.analysis.model import Facts, cited_as, paragraphs
 from tashkent_report.config import relative
-
-
-def show_all() -> None:
-    """Pandas display options for the report: full quotes, no truncated columns."""
-    pd.set_option("display.max_colwidth", None)
-    pd.set_option("display.max_columns", None)
-    pd.set_option("display.max_rows", 200)
 
 
 def source_record(facts: Facts) -> pd.DataFrame:
@@ -163,7 +156,7 @@ class SourceText(Captioned):
 def claims(facts: Facts, ids: list[str]) -> pd.DataFrame:
     """Context claims, each with the sources it rests on (short citations) and whether it is ours."""
     table = facts.context_claims.set_index("id").loc[ids]
-    name = dict(zip(facts.sources["id"], facts.sources["cite_as"], strict=True))
+    name = cited_as(facts.sources)
     when = dict(zip(facts.sources["id"], facts.sources["published"], strict=True))
 
     def cited(ids: str) -> str:
@@ -179,7 +172,7 @@ def claims(facts: Facts, ids: list[str]) -> pd.DataFrame:
 
 def cited(frame: pd.DataFrame, sources: pd.DataFrame, column: str = "sources") -> pd.DataFrame:
     """The frame with a column of source ids shown as the short citations readers see."""
-    name = dict(zip(sources["id"], sources["cite_as"], strict=True))
+    name = cited_as(sources)
     shown = frame.copy()
     shown[column] = ["; ".join(name[i] for i in str(ids).split(";")) for ids in frame[column]]
     return shown

@@ -11,6 +11,8 @@ import re
 
 from bs4 import BeautifulSoup
 
+from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern for the audit and the HTML
+
 SECTION_NUMBER = re.compile(r"^(?:Appendix\s+)?([A-Z]|\d+)((?:\.\d+)*)\.?(?:\s|$)")
 
 
@@ -106,7 +108,6 @@ def table_of_contents(soup: BeautifulSoup, entries: list[tuple[int, str, str, st
             empty.decompose()
 
 
-FRENCH_QUOTE = re.compile(r"«[^«»]*»")
 
 
 def mark_french(soup: BeautifulSoup) -> None:

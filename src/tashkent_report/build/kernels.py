@@ -30,6 +30,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from traitlets import CaselessStrEnum, default
 
 from tashkent_report.errors import BuildError
+from tashkent_report.build.processes import alive
 
 # Unix socket paths are limited to about 104 bytes: keep the folder short.
 PREFIX = "tashkent-kernel-"
@@ -151,16 +152,6 @@ class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
     """Asynchronous kernel manager (nbclient's)."""
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process, alive
-        return True
-    return True
-
-
 def sweep(folder: str | None = None) -> list[str]:
     """Remove kernel folders left by processes of this user that no longer exist."""
     folder = folder or tempfile.gettempdir()
@@ -176,7 +167,7 @@ def sweep(folder: str | None = None) -> list[str]:
         pid = parts[0]
         path = os.path.join(folder, name)
         try:
-            if os.lstat(path).st_uid != os.getuid() or _alive(int(pid)):
+            if os.lstat(path).st_uid != os.getuid() or alive(int(pid)):
                 continue
         except OSError:
             continue

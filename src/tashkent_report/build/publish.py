@@ -41,6 +41,7 @@ from pathlib import Path
 from tashkent_report.config import relative
 from tashkent_report.errors import BuildError
 from tashkent_report.build.interrupts import Interrupted, held
+from tashkent_report.build.processes import alive
 
 LEGACY = "legacy"
 LOCK = ".lock"
@@ -71,18 +72,6 @@ def shown(path: Path) -> str:
 def _pid_of(name: str) -> int | None:
     match = re.fullmatch(r"(?:v|\.link)-(\d+)-[0-9a-f]+", name)
     return int(match.group(1)) if match else None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _os_error(exc: OSError, what: str, where: Path) -> BuildError:
@@ -299,7 +288,7 @@ def _sweep(out: Path) -> None:
         if entry.name == LOCK or os.path.join(folder.name, entry.name) == current:
             continue
         pid = _pid_of(entry.name)
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and alive(pid):
             continue  # another build, still writing
         try:
             _checkpoint(f"remove {entry.name}")
