@@ -44,8 +44,8 @@ def test_environment_is_consistent():
 def test_readme_states_the_licences():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Licences"):]
-    for subject in ("Code", "tables", "article"):
-        assert subject in section
+    for licence in ("LICENSE", "LICENSE-CC-BY-4.0"):  # each licence the section names is a file here
+        assert f"]({licence})" in section and (ROOT / licence).is_file()
 
 
 

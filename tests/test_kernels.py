@@ -2,12 +2,10 @@
 
 import os
 import shutil
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
-import nbval.kernel
 import pytest
 
 from tashkent_report.build import pipeline as build
@@ -39,27 +37,27 @@ def test_kernel_uses_unix_sockets_in_a_private_folder(kernel_tmp):
     assert os.listdir(kernel_tmp) == []
 
 
-def test_nbval_starts_its_kernels_the_same_way():
-    assert nbval.kernel.KernelManager is IPCKernelManager  # set by the root conftest.py
-
-
 def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
     """Eight notebooks, four at a time: with TCP ports this raced; now every kernel replies."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.getpid())")]
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import json, os\nfrom ipykernel.connect import get_connection_info\n"
+        "print(os.getpid(), json.loads(get_connection_info())['transport'])")]
     path = tmp_path / "01-probe.ipynb"
     nbformat.write(nb, path)
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs = list(pool.map(lambda _: build.execute(path), range(8)))
-    pids = {run.cells[0].outputs[0]["text"] for run in runs}
-    assert len(pids) == 8
+    printed = [run.cells[0].outputs[0]["text"].split() for run in runs]
+    assert len({pid for pid, _ in printed}) == 8
+    assert {transport for _, transport in printed} == {"ipc"}  # Unix sockets: no TCP port to race for
     assert os.listdir(kernel_tmp) == []
 
 
-def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path):
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    dead = tmp_path / f"{PREFIX}{gone.pid}-abcd1234"
+def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path, monkeypatch):
+    from tashkent_report.build import kernels
+
+    monkeypatch.setattr(kernels, "alive", lambda pid: pid == os.getpid())  # no system PID is assumed free
+    dead = tmp_path / f"{PREFIX}4242-abcd1234"
     live = tmp_path / f"{PREFIX}{os.getpid()}-abcd1234"
     other = tmp_path / "tashkent-kernel-nopid"
     for folder in (dead, live, other):

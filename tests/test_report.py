@@ -3,6 +3,7 @@
 from html.parser import HTMLParser
 
 import nbformat
+import pandas as pd
 import pytest
 
 from tashkent_report.build import pipeline as build
@@ -219,11 +220,9 @@ def _structure(reader):
 def test_pdf_is_tagged_with_languages_and_alt_texts(built):
     """PDF/UA-1: a structure tree, English as the document language, French passages marked
     French, and every figure with the same alternative text as in the HTML."""
-    import json
 
     from pypdf import PdfReader
 
-    from tashkent_report.config import FIGURES
 
     out, _ = built
     reader = PdfReader(out / "report.pdf")
@@ -233,8 +232,7 @@ def test_pdf_is_tagged_with_languages_and_alt_texts(built):
     french = [e for e in elements if e.get("/Lang") == "fr"]
     assert len(french) >= 20  # quotations in the prose, French table columns, Appendix A
     alts = {str(e["/Alt"]) for e in elements if e.get("/S") == "/Figure"}
-    expected = {json.loads(p.read_text(encoding="utf-8"))["alt"] for p in FIGURES.glob("*.json")}
-    assert alts == expected
+    assert alts == alt_texts_from_the_data()
     metadata = reader.xmp_metadata
     assert metadata is not None
     assert b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
@@ -473,3 +471,60 @@ def test_the_body_before_the_methods_fits_in_twelve_pages(built):
     starts = {item.title: reader.get_destination_page_number(item) for item in items(reader.outline)}
     methods = next(page for title, page in starts.items() if title.startswith("4. Methods"))
     assert methods <= 12, f"the methods chapter starts on page {methods + 1}"
+
+
+def alt_texts_from_the_data() -> set[str]:
+    """Each chart's alternative text, computed here from the data by the package's functions."""
+    from tashkent_report.analysis import message, participation, series, themes
+    from tashkent_report.analysis.dataset import load_facts
+
+    facts = load_facts()
+    total = participation.stated_total(facts)["value"]
+    states = facts.figure("states")["value"]
+    order = message.versions(facts.coverage, facts.sources)
+    matrix = message.coverage_matrix(facts.message_points, facts.coverage, order)
+    labels = list(facts.message_points.set_index("id").loc[matrix.index, "label"])
+    names = list(facts.sources.set_index("id").loc[order, "cite_as"])
+    coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
+    grid = themes.coding_matrix(coded, facts.statements, facts.codebook)
+    baseline = series.values(facts).baseline
+    return {
+        participation.participation_alt(participation.participation_table(facts)),
+        participation.consistency_alt(participation.participants(facts), total),
+        participation.pool_alt(participation.state_pool(facts.membership, facts.sources), states),
+        message.coverage_alt(matrix, labels, names),
+        themes.matrix_alt(grid, facts.statements, facts.codebook),
+        series.chart_alt(facts.series, baseline),
+    }
+
+
+def test_numbering_cross_references_and_contents_on_a_small_notebook():
+    """Sections get ids from their numbers, tables are numbered in order, links take their labels,
+    and the contents list the chapters with their sections."""
+    from bs4 import BeautifulSoup
+
+    from tashkent_report.analysis.tables import captioned
+
+    def table_output(name, caption):
+        shown = captioned(pd.DataFrame({"a": [1]}), name, caption)
+        return nbformat.v4.new_output("execute_result", data={"text/html": shown._repr_html_(),
+                                                              "text/plain": repr(shown)}, execution_count=1)
+
+    nb = nbformat.v4.new_notebook()
+    first, second = nbformat.v4.new_code_cell("x"), nbformat.v4.new_code_cell("y")
+    first.outputs, second.outputs = [table_output("one", "The first.")], [table_output("two", "The second.")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 1. A chapter\n\nSee [Table](#tab-two) and [§1.2](#sec-1.2)."),
+        nbformat.v4.new_markdown_cell("## 1.1 One"), first,
+        nbformat.v4.new_markdown_cell("## 1.2 Two"), second,
+    ]
+    html = build.to_html(nb, {"title": "t", "subtitle": "s", "source": "x", "date_note": "d",
+                              "version": "v", "author": "a", "subject": "s"})
+    soup = BeautifulSoup(html, "html.parser")
+    assert [h["id"] for h in soup.find_all(["h1", "h2"]) if h.get("id", "").startswith("sec-")] == [
+        "sec-1", "sec-1.1", "sec-1.2"]
+    assert [link.get_text() for link in soup.select('main a[href="#tab-two"], main a[href="#sec-1.2"]')
+            if not link.find_parent("nav")] == ["Table 2", "§1.2"]
+    assert "Table 1. " in soup.get_text() and "Table 2. " in soup.get_text()
+    contents = [a.get_text() for a in soup.select("nav#toc a")]
+    assert contents == ["1. A chapter", "1.1 One", "1.2 Two"]
