@@ -308,7 +308,8 @@ def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: l
     ``split_before``: a column index before which a gap separates two groups of versions.
     """
     with style():
-        height = 0.3 * len(matrix) + 2.3
+        labels = [textwrap.fill(lab, 38) for lab in row_labels]  # whole, on two lines if need be
+        height = 0.36 * len(matrix) + 2.3
         fig, ax = new_figure((8.0, height))
         split = len(matrix.columns) if split_before is None else split_before
         gap = [0.35 if c >= split else 0 for c in range(len(matrix.columns))]
@@ -327,7 +328,7 @@ def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: l
         ax.set_xticklabels(column_labels, fontsize=7.5, rotation=40, ha="left", rotation_mode="anchor")
         ax.xaxis.tick_top()
         ax.set_yticks([r + 0.5 for r in range(len(matrix))])
-        ax.set_yticklabels([textwrap.shorten(lab, 50, placeholder="…") for lab in row_labels], fontsize=7.5)
+        ax.set_yticklabels(labels, fontsize=7.5, linespacing=1.0)
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)

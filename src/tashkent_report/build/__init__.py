@@ -1,0 +1,1 @@
+"""Building the report: executing the notebooks, rendering HTML and PDF, publishing reports/."""

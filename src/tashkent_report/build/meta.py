@@ -1,0 +1,88 @@
+"""What identifies a build: the hash of its inputs, and what the title block and PDF metadata say.
+
+Both the build and the exporters (a chapter exported alone gets the report's title block) read
+these; neither imports the other for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tashkent_report import __version__
+from tashkent_report.config import DATA, NOTEBOOKS, ROOT, relative
+from tashkent_report.errors import BuildError
+
+PACKAGE = Path(__file__).resolve().parents[1]  # tashkent_report/, every subpackage
+# Everything a build reads; if none of it changed, the last build's reports stand. Each is
+# hashed under a fixed label and its path below the folder, never the folder's own name: two
+# clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
+# Only declared inputs count: in data/, the data package's descriptor, the files its resources
+# name and the report's numeral allow-list; never editor lock files, checkpoints or backups.
+DECLARED = "the data package's files"
+INPUT_GLOBS = [
+    ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
+    ("data", DATA, DECLARED),
+    ("package", PACKAGE, "**/*.py"),
+    ("package", PACKAGE, "build/templates/**/*"),
+    ("root", ROOT, "requirements.txt"),
+    ("root", ROOT, "pyproject.toml"),
+]
+
+def _junk(path: Path, folder: Path) -> bool:
+    """Editor and tool litter: hidden files and folders (.~lock.*#, .ipynb_checkpoints/, .swp),
+    backups (name~, #name#), byte code."""
+    parts = path.relative_to(folder).parts
+    return any(part.startswith((".", "#")) or part.endswith(("~", "#")) or part == "__pycache__"
+               for part in parts)
+
+
+def _inputs(folder: Path, pattern: str) -> list[Path]:
+    if pattern != DECLARED:
+        return sorted(p for p in folder.glob(pattern) if p.is_file() and not _junk(p, folder))
+    import json
+
+    names = {"datapackage.json", "audit/report_numbers.csv"}
+    try:
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        names |= {r["path"] for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        pass  # hashed as bytes below; the data check names what is wrong with it
+    # A declared file that is missing is left to the data check, which names it.
+    return sorted(p for p in (folder / name for name in names) if p.is_file())
+
+
+def fingerprint() -> str:
+    """sha256 over the names and bytes of every input of the build, wherever the project sits."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for label, folder, pattern in INPUT_GLOBS:
+        for path in _inputs(folder, pattern):
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
+            try:
+                digest.update(path.read_bytes() + b"\0")
+            except OSError as exc:
+                raise BuildError(f"{relative(path)}: cannot read it: {exc.strerror or exc}",
+                                 "Make the file readable for you, then run make report again.") from exc
+    return digest.hexdigest()
+
+
+def report_meta(article: dict, inputs: str, events=None) -> dict:
+    """What the title block and the PDF metadata say; the conferences' names from ``events``."""
+    source = article["sources"][0]
+    names = (list(events["name_en"]) if events is not None else
+             ["International Conference of the SCO's Regional Anti-Terrorist Structure",
+              "CIS Conference on countering terrorism and extremism"])
+    return {
+        "title": "Countering terrorism in Tashkent: the joint RATS SCO and CIS conferences, "
+        "as UzA reported them",
+        "subtitle": f"The {names[0]} and the {names[1]}, read from one French article by UzA, the "
+        "national news agency of Uzbekistan",
+        "source": f"{source['title']} (address and other sources: §4.3)",
+        "date_note": "The article gives no date. The conferences were held on 4-5 September 2024 "
+        "(context, not from the article: EAG, 9 September 2024; Gazeta.uz, 5 September 2024; §3.1).",
+        "version": f"{__version__}, inputs {inputs[:12]}",
+        "author": "tashkent-report project",
+        "subject": "Participation figures and the themes of President Mirziyoyev's message at the "
+        "joint RATS SCO / CIS counter-terrorism conferences in Tashkent, from one UzA article",
+    }
