@@ -27,8 +27,8 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Bool, Set, default
 from traitlets.config import Config
 
-from tashkent_report.config import FIGURES, ROOT, relative
 from tashkent_report.build.expressions import ReportExecutePreprocessor, SubstituteExpressions
+from tashkent_report.config import FIGURES, ROOT, relative
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME = "report"
@@ -228,8 +228,8 @@ class ReportPDFExporter(ReportHTMLExporter):
 
 def chapter_meta(name: str | None) -> dict:
     """The title block of one chapter rendered on its own: the report's, naming the chapter."""
-    from tashkent_report.build.meta import fingerprint, report_meta
     from tashkent_report.analysis.dataset import load_facts
+    from tashkent_report.build.meta import fingerprint, report_meta
 
     facts = load_facts()
     meta = report_meta(facts.article, fingerprint(), facts.events)

@@ -25,6 +25,7 @@ from traitlets import Bool
 
 from tashkent_report.analysis.myst import METADATA, ROLE, expressions, shown, stored
 
+
 class ExpressionError(Exception):
     """An ``{eval}`` expression that raised, or that has no stored result."""
 

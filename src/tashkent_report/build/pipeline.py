@@ -23,12 +23,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tashkent_report.build import execution
-from tashkent_report.build import publish
-from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
-from tashkent_report.errors import BuildError
+from tashkent_report.build import execution, publish
 from tashkent_report.build.interrupts import Interrupted, raised_as_exceptions
 from tashkent_report.build.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
+from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
+from tashkent_report.errors import BuildError
 
 FINGERPRINT = ".inputs.sha256"
 # Every file a build writes into reports/.
