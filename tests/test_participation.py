@@ -237,20 +237,24 @@ def test_participation_table_breaks_ties_by_type():
     assert list(participation.participation_table(facts)["org_type"]) == ["c", "a", "b"]
 
 
-def test_headline_figures_say_how_each_is_stated(facts):
-    shown = participation.headline_figures(facts)
-    assert shown.index.name == "figure"
-    assert list(shown.columns) == ["value", "unit", "as stated", "quote", "translation"]
-    assert [(i, *row) for i, row in zip(shown.index, shown.itertuples(index=False), strict=True)] == [
-        ("representatives", 250, "representatives", "approximate ('quelque', some)",
+def test_the_figures_table_says_how_each_figure_is_stated(facts):
+    from tashkent_report.analysis.tables import figures_table
+
+    shown = figures_table(facts.figures)
+    assert shown.index.name == "what it counts"
+    assert list(shown.columns) == ["value", "as stated", "French words", "translation"]
+    by_id = shown.set_axis(list(facts.figures["id"]))
+    assert [(i, *by_id.loc[i]) for i in ("representatives", "delegations", "states")] == [
+        ("representatives", 250, "approximate ('quelque')",
          "quelque 250 représentants d’organismes compétents",
          "some 250 representatives of competent authorities"),
-        ("delegations", 47, "delegations", "total ('au total')", "47 délégations au total",
-         "47 delegations in total"),
+        ("delegations", 47, "total ('au total')", "47 délégations au total", "47 delegations in total"),
+        ("states", 20, "exact", *by_id.loc["states", ["French words", "translation"]]),
     ]
     exact = copied(facts)
     exact.figures.loc[exact.figures["id"] == "representatives", "approximate"] = False
-    assert participation.headline_figures(exact).loc["representatives", "as stated"] == "exact"
+    assert figures_table(exact.figures).set_axis(list(exact.figures["id"])).loc[
+        "representatives", "as stated"] == "exact"
 
 
 def test_derived_ratios_of_the_article(facts):

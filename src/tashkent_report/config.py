@@ -15,6 +15,7 @@ def _find_root() -> Path:
     raise RuntimeError(f"cannot find the project root (data/datapackage.json) above {here}")
 
 
+PACKAGE = Path(__file__).resolve().parent  # tashkent_report/, every subpackage
 ROOT = _find_root()
 DATA = ROOT / "data"
 DATAPACKAGE = DATA / "datapackage.json"

@@ -23,7 +23,7 @@ import pandas as pd
 
 from tashkent_report.analysis import numerals
 from tashkent_report.analysis.model import DataError, Facts, paragraph_of, paragraphs  # noqa: F401 (re-exported)
-from tashkent_report.config import DATAPACKAGE, relative
+from tashkent_report.config import DATAPACKAGE, PACKAGE, relative
 
 
 @contextmanager
@@ -396,7 +396,7 @@ def load_facts(
 # input file, the package code and the versions of the libraries that parse; an entry is written
 # only if no input changed while it was loaded (same bytes, same size, time and inode before
 # and after), and only while the package code on disk is still the code this process runs.
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # tashkent_report/, every subpackage
+_PACKAGE_DIR = PACKAGE  # every subpackage
 _PARSING_LIBRARIES = ("frictionless", "numpy", "pandas", "text2num")
 _CACHE_ENTRIES = 8  # entries kept, the least recently used removed first
 _NO_CACHE = "TASHKENT_REPORT_NO_CACHE"  # set (to anything) to check in full on every load

@@ -42,25 +42,6 @@ def participation_table(facts: Facts) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def headline_figures(facts: Facts) -> pd.DataFrame:
-    """The figures that are not broken down by type: representatives and delegations."""
-    figures = facts.figure(["representatives", "delegations"])
-    shown = pd.DataFrame(
-        {
-            "value": figures["value"],
-            "unit": figures["unit"],
-            "as stated": [
-                "approximate ('quelque', some)" if a else ("total ('au total')" if t else "exact")
-                for a, t in zip(figures["approximate"], figures["stated_as_total"], strict=True)
-            ],
-            "quote": figures["quote"],
-            "translation": figures["translation"],
-        }
-    )
-    shown.index.name = "figure"
-    return shown
-
-
 def derived_ratios(facts: Facts) -> pd.DataFrame:
     """Ratios computed by us from stated figures: derived, and approximate where an input is."""
     figures = facts.figures.set_index("id")

@@ -52,11 +52,8 @@ class Phrase(str):
         return html.escape(str(self), quote=False)
 
 
-class Markup(str):
-    """An HTML fragment built by the package from escaped data (links, lists)."""
-
-    def __repr__(self) -> str:
-        return str(self)
+class Markup(Phrase):
+    """An HTML fragment built by the package from escaped data (links): shown as HTML as it is."""
 
     def _repr_html_(self) -> str:
         return str(self)

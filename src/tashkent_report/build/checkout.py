@@ -15,7 +15,9 @@ from pathlib import Path
 
 # Set by the Makefile to the folder make runs in; otherwise the working directory is used.
 VARIABLE = "TASHKENT_REPORT_CHECKOUT"
-PACKAGE = Path(__file__).resolve().parents[1]  # tashkent_report/
+# The package this process imported; found from this file, not from config, which the check
+# must not need (it runs before anything else, and config finds the project from the package).
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def is_checkout(folder: Path) -> bool:

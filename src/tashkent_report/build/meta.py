@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tashkent_report import __version__
-from tashkent_report.config import DATA, NOTEBOOKS, ROOT, relative
+from tashkent_report.config import DATA, NOTEBOOKS, PACKAGE, ROOT, relative
 from tashkent_report.errors import BuildError
 
-PACKAGE = Path(__file__).resolve().parents[1]  # tashkent_report/, every subpackage
 # Everything a build reads; if none of it changed, the last build's reports stand. Each is
 # hashed under a fixed label and its path below the folder, never the folder's own name: two
 # clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
