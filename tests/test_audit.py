@@ -44,6 +44,16 @@ def test_a_number_typed_into_markdown_stops_naming_notebook_and_cell():
     assert "notebooks/09-test.ipynb, cell 2 (id c1): the number '63'" in str(caught.value)
 
 
+def test_a_myst_target_is_a_label_not_prose_its_heading_number_allowed_as_before():
+    labelled = notebook(nbformat.v4.new_markdown_cell("(sec-1.2)=\n## 1.2 Heading\n\nText."))
+    plain = notebook(nbformat.v4.new_markdown_cell("## 1.2 Heading\n\nText."))
+    result = audit.check(labelled, FIGURES)
+    assert list(result["status"]) == ["allowed"]  # the heading's 1.2; the label's is not read
+    assert result.equals(audit.check(plain, FIGURES))
+    with pytest.raises(audit.AuditError, match=r"'1\.2' .*\(1 more\)"):  # a target only alone on its line
+        audit.check(notebook(nbformat.v4.new_markdown_cell("(sec-1.2)= and 7 more")), FIGURES)
+
+
 def test_number_words_count_too():
     with pytest.raises(audit.AuditError, match="'twenty'"):
         audit.check(notebook(nbformat.v4.new_markdown_cell("Some twenty states came.")), FIGURES)

@@ -14,7 +14,7 @@ from tashkent_report.config import ROOT
 
 slow = pytest.mark.slow
 TRACKED = ["Makefile", "conftest.py", "pyproject.toml", "requirements.txt", "requirements.in", "src", "data",
-           "notebooks", "tests"]
+           "notebooks", "tests", "tools/jupyterlab"]
 
 
 def other_checkout(dest: Path) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from tashkent_report.analysis import findings
 from tashkent_report.analysis.dataset import Facts, load_facts
 from tashkent_report.build import expressions
-from tashkent_report.config import NOTEBOOKS
+from tashkent_report.config import APPENDIX, NOTEBOOKS
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,9 @@ def test_findings_evaluated_afresh_state_the_same(cell, facts):
 
 def test_each_finding_points_to_its_section(cell):
     found = re.split(r"(?m)^\d+\. ", cell.source)[1:]
-    sections = [re.findall(r"\]\(#(sec-[0-9.]+)\)", item) for item in found]
+    # links into other chapters name the heading's cell: 03-context.ipynb#cell-id=sec-3-2
+    cells = [re.findall(r"\]\(\d\d-[\w-]+\.ipynb#cell-id=sec-(\d+)-(\d+)\)", item) for item in found]
+    sections = [[f"sec-{chapter}.{section}" for chapter, section in links] for links in cells]
     assert sections == [["sec-3.2"], ["sec-3.3"], ["sec-3.4"], ["sec-1.2", "sec-1.3"], ["sec-1.4"],
                         ["sec-2.3"], ["sec-2.4"]]
 
@@ -97,7 +99,7 @@ def test_article_figures_link_to_their_quotes(cell):
     markdown = expressions.substitute(cell)
     for figure in ("representatives", "states", "cis_bodies", "sco_bodies", "research_institutions",
                    "international_bodies", "international_organisations", "delegations"):
-        assert f'<a class="num" href="#q-{figure}">' in markdown, figure
+        assert f'<a class="num" href="{APPENDIX}#q-{figure}">' in markdown, figure
 
 
 def test_findings_follow_a_change_in_the_data(cell, facts):

@@ -47,7 +47,7 @@ def test_every_path_in_the_readme_code_blocks_exists():
 
 
 def test_the_readmes_failure_example_names_a_real_cell_by_its_number():
-    path, number, cell_id = re.search(r"Build stopped: (notebooks/\S+\.ipynb), cell (\d+) \(id (\w+)\)",
+    path, number, cell_id = re.search(r"Build stopped: (notebooks/\S+\.ipynb), cell (\d+) \(id ([\w-]+)\)",
                                       README).groups()
     cells = nbformat.read(ROOT / path, as_version=4).cells
     assert cells[int(number) - 1]["id"] == cell_id

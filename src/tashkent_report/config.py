@@ -22,6 +22,10 @@ DATAPACKAGE = DATA / "datapackage.json"
 FIGURES = ROOT / "figures"
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
+# The chapter that holds the French source (each figure's quote, #q-…) and the sources table
+# (#src-…): the numbers and citations of every chapter link there, by file, so that a link opens
+# that notebook in JupyterLab; the built report, one page, links to the same ids (html.localise).
+APPENDIX = "05-appendix.ipynb"
 
 
 def relative(path: Path) -> str:

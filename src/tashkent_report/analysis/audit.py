@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from tashkent_report.analysis.myst import ROLE, shown, stored
+from tashkent_report.analysis.myst import ROLE, TARGET, shown, stored
 from tashkent_report.analysis.numerals import find_numerals
 from tashkent_report.config import DATA, EXECUTED_VARIABLE, chapters, relative
 
@@ -105,6 +105,7 @@ def _markdown(cell) -> tuple[str, list[str]]:
         else:
             values.append("")  # not yet evaluated (a notebook saved without running it)
     text = _blank(cell.source, [m.span() for m in ROLE.finditer(cell.source)])
+    text = _blank(text, [m.span() for m in TARGET.finditer(text)])  # labels, not prose
     text = _blank(text, list_markers(text))
     return HTML_TAG.sub(" ", text), values
 

@@ -1,4 +1,4 @@
-"""MyST inline expressions as a notebook stores them: the ``{eval}`` role and its results.
+"""MyST in the notebooks' Markdown: the ``{eval}`` role and its results, and targets.
 
 Pure reading of a notebook's Markdown cells and their ``user_expressions`` metadata (where
 jupyterlab-myst, mystmd and the build store each expression's result); evaluating them in a
@@ -12,6 +12,9 @@ import re
 METADATA = "user_expressions"
 # The role, not a mention of it in inline code (``{eval}`` preceded by a backtick).
 ROLE = re.compile(r"(?<!`)\{eval\}`([^`\n]+)`")
+# A target, ``(sec-1.4)=`` alone on the line before a heading: the label that a link within the
+# notebook (``[§1.4](#sec-1.4)``) names, which jupyterlab-myst makes a cross-reference.
+TARGET = re.compile(r"^\(([^()\s]+)\)=[ \t]*$", re.MULTILINE)
 # jupyterlab-myst shows a text/plain result without the quotes of a string's repr.
 _REPR_QUOTES = re.compile(r"""^(["'])(.*)\1$""", re.DOTALL)
 
@@ -36,3 +39,13 @@ def shown(result: dict) -> tuple[str, str]:
     text = data.get("text/plain", "")
     match = _REPR_QUOTES.match(text)
     return "text", match.group(2) if match else text
+
+
+def targets(source: str) -> list[str]:
+    """The labels of a Markdown cell's MyST targets, in order."""
+    return TARGET.findall(source)
+
+
+def without_targets(source: str) -> str:
+    """The Markdown without its target lines: what a renderer that does not know MyST should get."""
+    return TARGET.sub("", source).lstrip("\n")

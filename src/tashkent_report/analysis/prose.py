@@ -20,6 +20,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from tashkent_report.config import APPENDIX
+
 
 @dataclass(frozen=True)
 class Value:
@@ -65,9 +67,13 @@ def names(values: dict) -> SimpleNamespace:
 
 
 def figures(facts) -> SimpleNamespace:
-    """Every article figure by id (``fig.delegations``), each linked to its highlighted quote."""
+    """Every article figure by id (``fig.delegations``), each linked to its highlighted quote.
+
+    The link names the appendix's notebook, so that JupyterLab opens it there; the report's HTML
+    keeps only the fragment (``html.localise``).
+    """
     return SimpleNamespace(**{
-        row.id: Value(int(row.value), href=f"#q-{row.id}") for row in facts.figures.itertuples()
+        row.id: Value(int(row.value), href=f"{APPENDIX}#q-{row.id}") for row in facts.figures.itertuples()
     })
 
 
@@ -85,7 +91,8 @@ def cite(sources: pd.DataFrame, *ids: str) -> Markup:
         row = table.loc[source_id]
         when = "" if pd.isna(row["published"]) else f", {_date(row['published'])}"
         text = html.escape(f"{row['cite_as']}{when}", quote=False)
-        links.append(f'<a href="#src-{html.escape(source_id, quote=True)}">{text}</a>')
+        href = html.escape(f"{APPENDIX}#src-{source_id}", quote=True)
+        links.append(f'<a href="{href}">{text}</a>')
     return Markup("; ".join(links))
 
 

@@ -23,10 +23,11 @@ import re
 from pathlib import Path
 
 from nbconvert.exporters import Exporter, HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, Set, default
 from traitlets.config import Config
 
+from tashkent_report.analysis.myst import TARGET, without_targets
 from tashkent_report.build.expressions import ReportExecutePreprocessor, SubstituteExpressions
 from tashkent_report.config import FIGURES, ROOT, relative
 
@@ -89,6 +90,19 @@ class ReportTagRemovePreprocessor(TagRemovePreprocessor):
 
     remove_cell_tags = Set({"remove-cell"}).tag(config=True)
     remove_input_tags = Set({"remove-input"}).tag(config=True)
+
+
+class DropMystTargets(Preprocessor):
+    """Removes MyST target lines, ``(sec-1.4)=``, which nbconvert's Markdown would print as text.
+
+    They serve JupyterLab (a link within a notebook to a labelled heading); in the report the
+    heading gets the same id from its number (html.number_sections).
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and TARGET.search(cell.source):
+            cell.source = without_targets(cell.source)
+        return cell, resources
 
 
 class ReportHTMLExporter(HTMLExporter):
@@ -179,18 +193,21 @@ class ReportHTMLExporter(HTMLExporter):
     def __init__(self, config=None, **kw):
         super().__init__(config=config, **kw)
         self.register_preprocessor(ReportTagRemovePreprocessor(parent=self), enabled=True)
+        self.register_preprocessor(DropMystTargets(parent=self), enabled=True)
         self.register_preprocessor(SubstituteExpressions(parent=self), enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         from tashkent_report.build.html import finish
 
         resources = dict(resources or {})
+        chapter = None
         if not resources.get("report"):  # one chapter, from nbconvert or JupyterLab
-            resources["report"] = chapter_meta(resources.get("metadata", {}).get("name"))
+            chapter = resources.get("metadata", {}).get("name")
+            resources["report"] = chapter_meta(chapter)
         resources["report_css"] = (TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
         resources["edition"] = "analyst" if self.analyst else "reader"
         body, resources = super().from_notebook_node(nb, resources=resources, **kw)
-        html, broken = finish(body, unlink_broken=not self.strict_references)
+        html, broken = finish(body, unlink_broken=not self.strict_references, chapter=chapter)
         if broken and self.strict_references:
             raise BrokenReferences(broken)
         if broken:

@@ -8,6 +8,7 @@ makes bookmarks from the headings).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 
@@ -35,6 +36,55 @@ def number_sections(soup: BeautifulSoup) -> list[tuple[int, str, str, str]]:
         heading["id"] = f"sec-{number}"
         entries.append((int(heading.name[1]), heading["id"], number, text))
     return entries
+
+
+LOCAL_LINK = re.compile(r"^(?P<file>[\w.-]+\.ipynb)?#(?P<fragment>.+)$")
+CELL = "cell-id="  # JupyterLab's fragment for a cell; nbconvert's id for the cell's <div>
+TARGET_ID = re.compile(r"^(?:sec|tab|fig)-")
+
+
+def _prefix(name: str | None) -> str | None:
+    """'03-context.ipynb' -> '03': the chapter's number, which build.combine puts in its cell ids."""
+    match = re.match(r"(\d\d)-", name or "")
+    return match.group(1) if match else None
+
+
+def localise(soup: BeautifulSoup, chapter: str | None = None) -> list[str]:
+    """Links written for JupyterLab, made links within the one page of the report.
+
+    In a notebook, a link to another chapter names its file (``05-appendix.ipynb#q-delegations``)
+    and a link to a heading or chart that only JupyterLab's cells can find names the cell
+    (``03-context.ipynb#cell-id=sec-3-1``, ``#cell-id=fig-series``): JupyterLab opens that
+    notebook there. In the report each becomes the id of what it points to: the fragment, or the
+    section, figure or table that the cell holds. ``chapter``: the notebook's name when one
+    chapter is exported alone (its cell ids are not prefixed). Returns the cell links that find
+    nothing, each left as ``#cell-id=…``.
+    """
+    unresolved = []
+    cells = {div["id"].removeprefix(CELL): div for div in soup.find_all(id=re.compile("^" + CELL))}
+    for link in soup.find_all("a", href=True):
+        match = LOCAL_LINK.match(link["href"])
+        if match is None:
+            continue
+        file, fragment = match["file"], match["fragment"]
+        if not fragment.startswith(CELL):
+            link["href"] = f"#{fragment}"
+            continue
+        cell_id = fragment.removeprefix(CELL)
+        if file is None:
+            own = link.find_parent(id=re.compile("^" + CELL))
+            prefix = _prefix(own["id"].removeprefix(CELL)[1:] if own else None)
+        else:
+            prefix = _prefix(file)
+        keys = [f"n{prefix}-{cell_id}"] if prefix else []
+        if file is None or Path(file).stem == chapter:
+            keys.append(cell_id)
+        cell = next((cells[k] for k in keys if k in cells), None)
+        target = cell.find(id=TARGET_ID) if cell is not None else None
+        link["href"] = f"#{target['id']}" if target is not None else f"#{fragment}"
+        if target is None:
+            unresolved.append(fragment)
+    return unresolved
 
 
 def number_floats(soup: BeautifulSoup) -> dict[str, str]:
@@ -260,13 +310,18 @@ def link_back(soup: BeautifulSoup) -> None:
         mark.insert_after(backs)
 
 
-def finish(html: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
-    """The finished HTML, and the cross-references that point nowhere (text, if unlink_broken)."""
+def finish(html: str, unlink_broken: bool = False, chapter: str | None = None) -> tuple[str, list[str]]:
+    """The finished HTML, and the cross-references that point nowhere (text, if unlink_broken).
+
+    ``chapter``: the notebook's name when one chapter is rendered alone (see localise).
+    """
     soup = BeautifulSoup(html, "html.parser")
     mark_french(soup)
     entries = number_sections(soup)
+    unresolved = localise(soup, chapter)
     labels = number_floats(soup)
     broken = resolve_references(soup, labels, {anchor: number for _, anchor, number, _ in entries})
+    broken = list(dict.fromkeys(unresolved + broken))
     if broken and unlink_broken:
         unlink(soup, broken)
     table_of_contents(soup, entries)
