@@ -11,6 +11,9 @@ INSTALLER ?= uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# JupyterLab settings for the environment (its overrides.json): notebooks drawn whole, not
+# windowed, so that a link to a heading, table or figure lands on it (see README, "Links").
+LAB_SETTINGS := tools/jupyterlab/overrides.json
 # Kernels and matplotlib must not read the user's own configuration.
 export MPLBACKEND := Agg
 # Python keeps the bytecode of what it imports: with PYTHONDONTWRITEBYTECODE set (as on these
@@ -50,7 +53,7 @@ FORCE:
 
 # uv (pinned in requirements.txt, installed into .venv first) installs the environment in
 # seconds; where uv cannot be installed, pip does the same from the same requirements.txt.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml $(LAB_SETTINGS)
 	@if [ -L $(VENV) ]; then \
 		echo "$(VENV) is a link to $$(readlink $(VENV)), another checkout's environment: setting up this checkout's own"; \
 		rm -f $(VENV); \
@@ -73,6 +76,7 @@ $(STAMP): requirements.txt pyproject.toml
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	fi
+	mkdir -p $(VENV)/share/jupyter/lab/settings && cp $(LAB_SETTINGS) $(VENV)/share/jupyter/lab/settings/overrides.json
 	@printf '%s\n' "$(CURDIR)" > $@.tmp && mv $@.tmp $@
 
 report: $(STAMP)

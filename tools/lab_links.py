@@ -1,0 +1,181 @@
+"""Follow the notebooks' links in JupyterLab, in a real browser, and print where each one lands.
+
+A measurement, not a test: JupyterLab draws Markdown asynchronously, so where a click lands
+depends on timing that no test should depend on. The static rules every link follows are
+tested in tests/test_links.py; this shows what JupyterLab does with them.
+
+Run it with a Python that has Playwright (``pip install playwright==1.64.1``; no browser
+download: it drives the system Chromium), from the project's root, after ``make venv``:
+
+    python tools/lab_links.py                  # the target chapter opened first, then the link clicked
+    python tools/lab_links.py --first-open     # the target chapter not open yet
+    python tools/lab_links.py 01-participation.ipynb
+
+It starts the environment's JupyterLab (``.venv/bin/jupyter lab``, with its overrides.json) on a
+copy of notebooks/ in a temporary folder, so that nothing it opens is saved over the project's
+notebooks. For each chapter it clicks one link of each kind (the first to each other chapter,
+each kind of target within), and counts one as landed when, within 5 s, the target is in the
+top half of the notebook's view in the tab the link should open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote
+
+import nbformat
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+LINKS = f"{PANEL} .jp-MarkdownCell a[href*='#']"
+LOCATE = """([panel, kind, value, cellIndex]) => {
+  const p = document.querySelector(panel); if (!p) return null;
+  let el = null;
+  if (kind === 'cell') el = p.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
+  else if (kind === 'label') el = p.querySelector('[id="' + value.replace(/\\./g, '-') + '"]');
+  else el = p.querySelector('[data-jupyter-id="' + value + '"], [id="' + value + '"]');
+  if (!el) return null;
+  const view = p.querySelector('.jp-WindowedPanel-outer').getBoundingClientRect();
+  return {top: Math.round(el.getBoundingClientRect().top - view.top), height: Math.round(view.height)};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_lab(folder: Path) -> tuple[subprocess.Popen, str]:
+    port, token = free_port(), secrets.token_hex(8)
+    lab = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--notebook-dir={folder}", "--allow-root"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+            return lab, f"{base}/lab/tree/notebooks/{{name}}?token={token}"
+        except OSError:
+            time.sleep(0.5)
+    lab.kill()
+    raise SystemExit("JupyterLab did not start")
+
+
+class Lab:
+    def __init__(self, page, url: str, folder: Path):
+        self.page, self.url, self.folder = page, url, folder
+        self.cells = {p.name: {c.id: i for i, c in enumerate(nbformat.read(p, 4).cells)}
+                      for p in folder.glob("[0-9][0-9]-*.ipynb")}
+
+    def open(self, name: str, fresh: bool = False) -> None:
+        """Open a chapter (a fresh workspace: nothing else open) and wait for its Markdown."""
+        self.page.goto(self.url.format(name=name) + ("&reset" if fresh else ""))
+        markdown = sum(c.cell_type == "markdown" for c in nbformat.read(self.folder / name, 4).cells)
+        drawn = (f"document.querySelectorAll('{PANEL} .jp-MarkdownCell .jp-RenderedMarkdown, "
+                 f"{PANEL} .jp-MarkdownCell .myst').length")
+        self.page.wait_for_function(f"() => {drawn} >= {markdown}", timeout=60000)
+        self.page.wait_for_timeout(1500)
+
+    def links(self) -> list[tuple[int, str, str]]:
+        found = self.page.evaluate(f"""() => Array.from(document.querySelectorAll("{LINKS}"))
+            .map((a, i) => [i, a.getAttribute('href'), a.textContent, a.title])""")
+        return [(i, href, text) for i, href, text, title in found if title != "Link to this Section"]
+
+    def where(self, kind: str, value: str, cell: int):
+        return self.page.evaluate(LOCATE, [PANEL, kind, value, cell])
+
+    def current(self) -> str | None:
+        return self.page.evaluate(
+            "() => document.querySelector("
+            "'.lm-DockPanel-tabBar .lm-mod-current .lm-TabBar-tabLabel')?.textContent")
+
+
+def follow(lab: Lab, name: str, first_open: bool) -> list[bool]:
+    landed, seen = [], set()
+    lab.open(name, fresh=True)
+    for index, href, text in lab.links():
+        match = re.match(r"^(?:.*/files/notebooks/([^?#]+)(?:\?[^#]*)?)?#(.+)$", href)
+        if not match:
+            continue
+        file, fragment = (unquote(match[1]) if match[1] else None), unquote(match[2])
+        key = (file, fragment.split("-")[0]) if file else fragment  # one per chapter and kind; each within
+        if key in seen:
+            continue
+        seen.add(key)
+        target = file or name
+        if fragment.startswith("cell-id="):
+            value = fragment.removeprefix("cell-id=")
+            kind, cell = "cell", lab.cells[target].get(value, -1)
+        elif fragment.startswith("sec-") and not file:
+            kind, value, cell = "label", fragment, -1
+        else:
+            kind, value, cell = "id", fragment, -1
+        if file and target != name:
+            if first_open:
+                lab.open(name, fresh=True)
+            else:
+                lab.open(target)
+                lab.open(name)
+        top = f"document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop = 0"
+        lab.page.evaluate(f"() => {{ {top} }}")
+        lab.page.wait_for_timeout(300)
+        lab.page.locator(LINKS).nth(index).click()
+        spot = None
+        for _ in range(20):
+            lab.page.wait_for_timeout(250)
+            spot = lab.where(kind, value, cell)
+            if spot and 0 <= spot["top"] < spot["height"] / 2 and lab.current() == target:
+                break
+        ok = bool(spot and 0 <= spot["top"] < spot["height"] / 2 and lab.current() == target)
+        landed.append(ok)
+        print(f"{'landed' if ok else 'MISSED'}  {name} -> {(file + ' ') if file else ''}#{fragment}"
+              f"  ({text[:24]!r}; {target if lab.current() == target else lab.current()}, "
+              f"target at {spot['top'] if spot else '?'} px)", flush=True)
+        if lab.current() != name:
+            lab.open(name)
+    return landed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*")
+    parser.add_argument("--first-open", action="store_true", help="the target chapter not open yet")
+    parser.add_argument("--chromium", default=os.environ.get("TASHKENT_CHROMIUM") or shutil.which("chromium")
+                        or shutil.which("chromium-browser") or "chromium")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "notebooks"
+        shutil.copytree(ROOT / "notebooks", folder)
+        process, url = start_lab(Path(tmp))
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=args.chromium,
+                                             args=["--no-sandbox", "--disable-gpu"])
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                lab = Lab(page, url, folder)
+                names = args.notebooks or sorted(lab.cells)
+                landed = [ok for name in names for ok in follow(lab, name, args.first_open)]
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"{sum(landed)} of {len(landed)} links landed")
+    sys.exit(0 if all(landed) else 1)
+
+
+if __name__ == "__main__":
+    main()
