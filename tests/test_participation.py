@@ -307,6 +307,22 @@ def test_listing_values_follow_the_stated_total(facts):
     assert (equal["difference"], equal["whole_combinations"], equal["whole_double_counting"]) == (0, 1, 0)
 
 
+def test_listing_phrases_say_whether_every_whole_reading_double_counts(facts):
+    phrases = participation.listing_phrases(participation.listing_values(facts))
+    assert phrases["double_count"] == "and every one of them adds"  # 2 of 2 count twice
+    assert phrases["all_but_one"] == "4 of the 20 states, or 6 of the 22 research institutions"
+    assert repr(phrases["double_count"]) == "and every one of them adds"  # shown without quotes
+
+
+def test_listing_phrases_count_the_double_counting_readings_when_not_all_do():
+    values = {"whole_double_counting": 1, "whole_combinations": 3,
+              "all_but_one": [{"part": 2, "of": 9, "group": "CIS bodies"}]}
+    phrases = participation.listing_phrases(values)
+    assert phrases == {"double_count": "and 1 of them add", "all_but_one": "2 of the 9 CIS bodies"}
+    none = participation.listing_phrases({**values, "whole_double_counting": 0, "all_but_one": []})
+    assert none == {"double_count": "and 0 of them add", "all_but_one": ""}
+
+
 def test_combinations_name_what_they_count_and_leave_out():
     parts = synthetic({"a": 5, "b": 3, "c": 2, "d": 8}, represented=("d",))
     combos = participation.reproducing_combinations(parts, 8)
