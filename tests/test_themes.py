@@ -179,3 +179,30 @@ def token(quote, lemma, pos, statement, punct=False):
 def test_stored_annotations_match_a_fresh_spacy_run(facts, model):
     fresh = nlp.to_csv(nlp.annotate(facts.text, facts.statements, model))
     assert nlp.ANNOTATIONS.read_text(encoding="utf-8") == fresh
+
+
+def test_lemma_errors_list_each_noticed_form_once_with_its_count_and_uses_in_the_message():
+    annotations = pd.DataFrame({
+        "token": [1, 2, 3, 4, 5],
+        "quote": ["OCS", "la", "OCS", "escalade", "OCS"],
+        "lemma": ["oc", "le", "oc", "escalad", "OCS"],
+        "pos": ["NOUN", "DET", "NOUN", "ADJ", "PROPN"],
+        "statement": [1.0, None, None, 2.0, 3.0],
+    })
+    errors = themes.lemma_errors(annotations, ["OCS", "escalade", "absent"])
+    assert list(errors.columns) == ["model's lemma", "model's tag", "occurrences", "in_message"]
+    assert errors.index.name == "written"
+    # one row per written form, lemma and tag, in the order of first use: the two wrong "oc"
+    # once, the right "OCS" apart; "absent", never written, gives no row
+    assert [tuple(r) for r in errors.reset_index().itertuples(index=False)] == [
+        ("OCS", "oc", "NOUN", 2, 1),
+        ("escalade", "escalad", "ADJ", 1, 1),
+        ("OCS", "OCS", "PROPN", 1, 1),
+    ]
+
+
+def test_the_lemma_errors_the_appendix_shows_are_in_the_stored_annotations(facts):
+    errors = themes.lemma_errors(facts.annotations, ["OCS", "escalade", "négativement", "confirme"])
+    assert sorted(errors.index) == ["OCS", "confirme", "escalade", "négativement"]
+    assert errors.loc["OCS", "occurrences"] == (facts.annotations["quote"] == "OCS").sum() == 5
+    assert (errors["model's lemma"] != errors.index.str.lower()).sum() >= 3  # the model's slips
