@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 
 from tashkent_report.analysis.myst import stored, targets, without_targets
 from tashkent_report.build.exporters import ReportHTMLExporter
-from tashkent_report.build.html import SECTION_NUMBER, finish
+from tashkent_report.build.html import finish, section_number
 from tashkent_report.config import APPENDIX, ROOT, chapters
 
 LINK = re.compile(r"\]\(([^)\s]*#[^)\s]+)\)")  # a Markdown link with a fragment
@@ -34,10 +34,9 @@ HEADING = re.compile(r"^#+\s+(.*)$")
 
 
 def heading_number(cell) -> str | None:
-    first = without_targets(cell.source).split("\n", 1)[0]
-    match = HEADING.match(first)
-    number = SECTION_NUMBER.match(match.group(1)) if match else None
-    return number.group(1) + number.group(2) if number else None
+    """The section number of the heading a Markdown cell opens with, as the report numbers it."""
+    match = HEADING.match(without_targets(cell.source).split("\n", 1)[0])
+    return section_number(match.group(1)) if match else None
 
 
 def anchors(nb) -> dict[str, set[str]]:

@@ -17,7 +17,7 @@ from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern
 SECTION_NUMBER = re.compile(r"^(?:Appendix\s+)?([A-Z]|\d+)((?:\.\d+)*)\.?(?:\s|$)")
 
 
-def _heading_number(text: str) -> str | None:
+def section_number(text: str) -> str | None:
     match = SECTION_NUMBER.match(text)
     return match.group(1) + match.group(2) if match else None
 
@@ -29,7 +29,7 @@ def number_sections(soup: BeautifulSoup) -> list[tuple[int, str, str, str]]:
         anchor.decompose()
     for heading in soup.find_all(["h1", "h2", "h3"]):
         text = heading.get_text(" ", strip=True)
-        number = _heading_number(text)
+        number = section_number(text)
         if number is None:
             heading.attrs.pop("id", None)
             continue
@@ -43,10 +43,12 @@ CELL = "cell-id="  # JupyterLab's fragment for a cell; nbconvert's id for the ce
 TARGET_ID = re.compile(r"^(?:sec|tab|fig)-")
 
 
-def _prefix(name: str | None) -> str | None:
-    """'03-context.ipynb' -> '03': the chapter's number, which build.combine puts in its cell ids."""
-    match = re.match(r"(\d\d)-", name or "")
-    return match.group(1) if match else None
+BOOK_CELL = re.compile(r"^n([^-]+)-")
+
+
+def book_cell_id(chapter: str, cell_id: str) -> str:
+    """A cell's id in the combined report ('03-context', 'x' -> 'n03-x'): unique across chapters."""
+    return f"n{chapter.split('-', 1)[0]}-{cell_id}"
 
 
 def localise(soup: BeautifulSoup, chapter: str | None = None) -> list[str]:
@@ -71,12 +73,12 @@ def localise(soup: BeautifulSoup, chapter: str | None = None) -> list[str]:
             link["href"] = f"#{fragment}"
             continue
         cell_id = fragment.removeprefix(CELL)
-        if file is None:
+        if file is None:  # a cell of the link's own chapter: its number is in the link's cell's id
             own = link.find_parent(id=re.compile("^" + CELL))
-            prefix = _prefix(own["id"].removeprefix(CELL)[1:] if own else None)
+            number = BOOK_CELL.match(own["id"].removeprefix(CELL)) if own else None
+            keys = [book_cell_id(number.group(1), cell_id)] if number else []
         else:
-            prefix = _prefix(file)
-        keys = [f"n{prefix}-{cell_id}"] if prefix else []
+            keys = [book_cell_id(Path(file).stem, cell_id)]
         if file is None or Path(file).stem == chapter:
             keys.append(cell_id)
         cell = next((cells[k] for k in keys if k in cells), None)

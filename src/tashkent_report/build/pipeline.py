@@ -122,13 +122,14 @@ def combine(executed: list[tuple[Path, object]]):
     """One notebook holding every chapter's cells, in order, with ids kept unique."""
     import nbformat
 
+    from tashkent_report.build.html import book_cell_id
+
     book = nbformat.v4.new_notebook()
     book.metadata = dict(executed[0][1].metadata)
     for path, nb in executed:
-        prefix = path.stem.split("-", 1)[0]
         for cell in nb.cells:
             cell = nbformat.from_dict(cell)
-            cell.id = f"n{prefix}-{cell.get('id', '')}"
+            cell.id = book_cell_id(path.stem, cell.get("id", ""))
             book.cells.append(cell)
     return book
 
