@@ -222,7 +222,7 @@ def listing_values(facts: Facts) -> dict:
     result = audit_parts(parts, total)
     whole = reproducing_combinations(facts.participation, total)
     partial = partial_counts(parts, total)
-    # The readings closest to "one delegation per listed entity": every group whole but one.
+    # The readings that keep every group whole but one (each leaves out as many entities as any other).
     all_but_one = partial[partial["whole groups"].str.count(",") + 1 == result["parts"] - 1]
     return {
         "groups": result["parts"],
