@@ -23,7 +23,7 @@ export MPLBACKEND := Agg
 unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: FORCE help venv report readme-images axe test test-slow test-all fuzz bench mutate lint lab execute locate annotations clean clean-venv
+.PHONY: FORCE help venv report readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
 
 help:
 	@echo "make report   build reports/report.html and reports/report.pdf"
@@ -34,6 +34,7 @@ help:
 	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
 	@echo "make test-all the same on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
 	@echo "make lab      open JupyterLab on the project"
+	@echo "make lab-links  follow the notebooks' links in JupyterLab in Chromium (LAB_LINKS='--first-open')"
 	@echo "make bench    time report and test builds against the naive nbconvert baseline"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
 	@echo "make mutate   mutation testing of the analysis modules (mutmut; slow, one core; not in make test)"
@@ -141,6 +142,12 @@ lint: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+# Where the notebooks' links land in JupyterLab, clicked in the system Chromium (a measurement,
+# not a test: it depends on when JupyterLab finishes drawing). LAB_LINKS='--first-open' clicks
+# each link with its target chapter not yet open.
+lab-links: $(STAMP)
+	$(BIN)/python tools/lab_links.py $(LAB_LINKS)
 
 execute: $(STAMP)
 	$(BIN)/python -m tashkent_report.build --execute-in-place $(ARGS)

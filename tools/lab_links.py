@@ -4,24 +4,27 @@ A measurement, not a test: JupyterLab draws Markdown asynchronously, so where a 
 depends on timing that no test should depend on. The static rules every link follows are
 tested in tests/test_links.py; this shows what JupyterLab does with them.
 
-Run it with a Python that has Playwright (``pip install playwright==1.64.1``; no browser
-download: it drives the system Chromium), from the project's root, after ``make venv``:
+Run it from the project's root with the environment's Python (``make lab-links``; it needs
+only the system Chromium, driven over the DevTools pipe by ``tashkent_report.build.accessibility``,
+as ``make axe`` does: no Playwright, no browser download):
 
-    python tools/lab_links.py                  # the target chapter opened first, then the link clicked
-    python tools/lab_links.py --first-open     # the target chapter not open yet
-    python tools/lab_links.py 01-participation.ipynb
+    .venv/bin/python tools/lab_links.py               # the target chapter opened first, then the link
+    .venv/bin/python tools/lab_links.py --first-open  # the target chapter not open yet
+    .venv/bin/python tools/lab_links.py 01-participation.ipynb
 
 It starts the environment's JupyterLab (``.venv/bin/jupyter lab``, with its overrides.json) on a
 copy of notebooks/ in a temporary folder, so that nothing it opens is saved over the project's
 notebooks. For each chapter it clicks one link of each kind (the first to each other chapter,
 each kind of target within), and counts one as landed when, within 5 s, the target is in the
-top half of the notebook's view in the tab the link should open.
+top half of the notebook's view in the tab the link should open. A click is a real mouse press
+and release at the link's centre (DevTools ``Input.dispatchMouseEvent``), after the link is
+scrolled into view.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import re
 import secrets
 import shutil
@@ -35,12 +38,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import nbformat
-from playwright.sync_api import sync_playwright
+
+from tashkent_report.build.accessibility import AccessibilityError, Browser, chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 LINKS = f"{PANEL} .jp-MarkdownCell a[href*='#']"
-LOCATE = """([panel, kind, value, cellIndex]) => {
+WIDTH, HEIGHT = 1280, 900
+LOCATE = """(([panel, kind, value, cellIndex]) => {
   const p = document.querySelector(panel); if (!p) return null;
   let el = null;
   if (kind === 'cell') el = p.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
@@ -49,7 +54,14 @@ LOCATE = """([panel, kind, value, cellIndex]) => {
   if (!el) return null;
   const view = p.querySelector('.jp-WindowedPanel-outer').getBoundingClientRect();
   return {top: Math.round(el.getBoundingClientRect().top - view.top), height: Math.round(view.height)};
-}"""
+})"""
+# The link's centre in the viewport, once scrolled into view (null if there is no such link).
+CENTRE = """((selector, index) => {
+  const a = document.querySelectorAll(selector)[index]; if (!a) return null;
+  a.scrollIntoView({block: 'center'});
+  const r = a.getClientRects()[0] || a.getBoundingClientRect();
+  return [r.left + r.width / 2, r.top + r.height / 2];
+})"""
 
 
 def free_port() -> int:
@@ -76,32 +88,61 @@ def start_lab(folder: Path) -> tuple[subprocess.Popen, str]:
 
 
 class Lab:
-    def __init__(self, page, url: str, folder: Path):
-        self.page, self.url, self.folder = page, url, folder
+    """One browser tab on JupyterLab, driven over the DevTools protocol."""
+
+    def __init__(self, browser: Browser, url: str, folder: Path):
+        self.browser, self.url, self.folder = browser, url, folder
+        self.session = browser.page(WIDTH, HEIGHT)
         self.cells = {p.name: {c.id: i for i, c in enumerate(nbformat.read(p, 4).cells)}
                       for p in folder.glob("[0-9][0-9]-*.ipynb")}
 
+    def js(self, expression: str, *args):
+        """Evaluate ``expression`` (a function when ``args`` are given, called with them)."""
+        if args:
+            expression = f"{expression}(...{json.dumps(list(args))})"
+        return self.browser.evaluate(self.session, expression)
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def wait_until(self, expression: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.js(expression):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"JupyterLab did not draw in {timeout:.0f} s: {expression}")
+            time.sleep(0.1)
+
     def open(self, name: str, fresh: bool = False) -> None:
         """Open a chapter (a fresh workspace: nothing else open) and wait for its Markdown."""
-        self.page.goto(self.url.format(name=name) + ("&reset" if fresh else ""))
+        self.browser.open(self.session, self.url.format(name=name) + ("&reset" if fresh else ""))
         markdown = sum(c.cell_type == "markdown" for c in nbformat.read(self.folder / name, 4).cells)
         drawn = (f"document.querySelectorAll('{PANEL} .jp-MarkdownCell .jp-RenderedMarkdown, "
                  f"{PANEL} .jp-MarkdownCell .myst').length")
-        self.page.wait_for_function(f"() => {drawn} >= {markdown}", timeout=60000)
-        self.page.wait_for_timeout(1500)
+        self.wait_until(f"{drawn} >= {markdown}")
+        self.wait(1.5)
 
     def links(self) -> list[tuple[int, str, str]]:
-        found = self.page.evaluate(f"""() => Array.from(document.querySelectorAll("{LINKS}"))
+        found = self.js(f"""Array.from(document.querySelectorAll("{LINKS}"))
             .map((a, i) => [i, a.getAttribute('href'), a.textContent, a.title])""")
         return [(i, href, text) for i, href, text, title in found if title != "Link to this Section"]
 
+    def click(self, index: int) -> None:
+        """A left click at the centre of the ``index``-th link, as a mouse gives it."""
+        centre = self.js(CENTRE, LINKS, index)
+        if centre is None:
+            raise SystemExit(f"no link number {index} to click")
+        x, y = centre
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.browser.send("Input.dispatchMouseEvent", {
+                "type": kind, "x": x, "y": y, "button": "left" if kind != "mouseMoved" else "none",
+                "buttons": 1 if kind == "mousePressed" else 0, "clickCount": 1}, session=self.session)
+
     def where(self, kind: str, value: str, cell: int):
-        return self.page.evaluate(LOCATE, [PANEL, kind, value, cell])
+        return self.js(LOCATE, [PANEL, kind, value, cell])
 
     def current(self) -> str | None:
-        return self.page.evaluate(
-            "() => document.querySelector("
-            "'.lm-DockPanel-tabBar .lm-mod-current .lm-TabBar-tabLabel')?.textContent")
+        return self.js("document.querySelector("
+                       "'.lm-DockPanel-tabBar .lm-mod-current .lm-TabBar-tabLabel')?.textContent")
 
 
 def follow(lab: Lab, name: str, first_open: bool) -> list[bool]:
@@ -130,13 +171,12 @@ def follow(lab: Lab, name: str, first_open: bool) -> list[bool]:
             else:
                 lab.open(target)
                 lab.open(name)
-        top = f"document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop = 0"
-        lab.page.evaluate(f"() => {{ {top} }}")
-        lab.page.wait_for_timeout(300)
-        lab.page.locator(LINKS).nth(index).click()
+        lab.js(f"document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop = 0")
+        lab.wait(0.3)
+        lab.click(index)
         spot = None
         for _ in range(20):
-            lab.page.wait_for_timeout(250)
+            lab.wait(0.25)
             spot = lab.where(kind, value, cell)
             if spot and 0 <= spot["top"] < spot["height"] / 2 and lab.current() == target:
                 break
@@ -154,22 +194,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--first-open", action="store_true", help="the target chapter not open yet")
-    parser.add_argument("--chromium", default=os.environ.get("TASHKENT_CHROMIUM") or shutil.which("chromium")
-                        or shutil.which("chromium-browser") or "chromium")
     args = parser.parse_args()
+    executable = chromium()
+    if executable is None:
+        raise SystemExit("no Chromium on PATH (chromium, chromium-browser; or set TASHKENT_CHROMIUM)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "notebooks"
         shutil.copytree(ROOT / "notebooks", folder)
         process, url = start_lab(Path(tmp))
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=args.chromium,
-                                             args=["--no-sandbox", "--disable-gpu"])
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                lab = Lab(page, url, folder)
+            with Browser(executable) as browser:
+                lab = Lab(browser, url, folder)
                 names = args.notebooks or sorted(lab.cells)
                 landed = [ok for name in names for ok in follow(lab, name, args.first_open)]
-                browser.close()
+        except AccessibilityError as exc:
+            raise SystemExit(f"Chromium stopped: {exc}") from None
         finally:
             process.terminate()
             process.wait(timeout=30)
