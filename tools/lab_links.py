@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 import nbformat
 
-from tashkent_report.build.accessibility import AccessibilityError, Browser, chromium
+from tashkent_report.build.accessibility import CHROMIUM_NAMES, AccessibilityError, Browser, chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -102,9 +102,6 @@ class Lab:
             expression = f"{expression}(...{json.dumps(list(args))})"
         return self.browser.evaluate(self.session, expression)
 
-    def wait(self, seconds: float) -> None:
-        time.sleep(seconds)
-
     def wait_until(self, expression: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while not self.js(expression):
@@ -119,7 +116,7 @@ class Lab:
         drawn = (f"document.querySelectorAll('{PANEL} .jp-MarkdownCell .jp-RenderedMarkdown, "
                  f"{PANEL} .jp-MarkdownCell .myst').length")
         self.wait_until(f"{drawn} >= {markdown}")
-        self.wait(1.5)
+        time.sleep(1.5)
 
     def links(self) -> list[tuple[int, str, str]]:
         found = self.js(f"""Array.from(document.querySelectorAll("{LINKS}"))
@@ -172,11 +169,11 @@ def follow(lab: Lab, name: str, first_open: bool) -> list[bool]:
                 lab.open(target)
                 lab.open(name)
         lab.js(f"document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop = 0")
-        lab.wait(0.3)
+        time.sleep(0.3)
         lab.click(index)
         spot = None
         for _ in range(20):
-            lab.wait(0.25)
+            time.sleep(0.25)
             spot = lab.where(kind, value, cell)
             if spot and 0 <= spot["top"] < spot["height"] / 2 and lab.current() == target:
                 break
@@ -197,7 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     executable = chromium()
     if executable is None:
-        raise SystemExit("no Chromium on PATH (chromium, chromium-browser; or set TASHKENT_CHROMIUM)")
+        raise SystemExit(f"no Chromium on PATH ({', '.join(CHROMIUM_NAMES)}; or set TASHKENT_CHROMIUM)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "notebooks"
         shutil.copytree(ROOT / "notebooks", folder)
