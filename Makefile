@@ -81,7 +81,7 @@ $(STAMP): requirements.txt pyproject.toml $(LAB_SETTINGS)
 	@printf '%s\n' "$(CURDIR)" > $@.tmp && mv $@.tmp $@
 
 report: $(STAMP)
-	$(BIN)/python -m tashkent_report.build $(ARGS)
+	$(BIN)/python -m tashkent_report.render $(ARGS)
 
 # The README's pictures in docs/: page 1 of reports/report.pdf (pdftoppm) and a copy of one chart
 # of figures/ (README_CHART), with docs/readme-images.json recording what they were made from; a
@@ -89,13 +89,13 @@ report: $(STAMP)
 README_CHART ?= participation-by-type
 readme-images: $(STAMP)
 	@command -v pdftoppm >/dev/null || { echo "make readme-images needs pdftoppm: install poppler-utils (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), then run make readme-images again." >&2; exit 1; }
-	$(BIN)/python -m tashkent_report.build
+	$(BIN)/python -m tashkent_report.render
 	$(BIN)/python docs/readme_images.py $(README_CHART)
 
 # axe-core (pinned with its hash in tools/axe/package-lock.json, installed by npm ci into
 # tools/axe/node_modules/, not committed) on the built report in the system Chromium, at a phone's
 # and a desktop's width; fails on a serious or critical violation or an empty table header.
-# Screenshots of each width go to build/screenshots/. The slow test test_accessibility does the same.
+# Screenshots of each width go to .cache/screenshots/. The slow test test_accessibility does the same.
 AXE := tools/axe/node_modules/axe-core/axe.min.js
 
 $(AXE): tools/axe/package.json tools/axe/package-lock.json
@@ -104,7 +104,7 @@ $(AXE): tools/axe/package.json tools/axe/package-lock.json
 	touch $@
 
 axe: report $(AXE)
-	$(BIN)/python -m tashkent_report.build.accessibility reports/report.html --screenshots build/screenshots
+	$(BIN)/python -m tashkent_report.tools.accessibility reports/report.html --screenshots .cache/screenshots
 
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
 # Long end-to-end cases (marker "slow") are left to test-slow, which CI runs too.
@@ -150,7 +150,7 @@ lab-links: $(STAMP)
 	$(BIN)/python tools/lab_links.py $(LAB_LINKS)
 
 execute: $(STAMP)
-	$(BIN)/python -m tashkent_report.build --execute-in-place $(ARGS)
+	$(BIN)/python -m tashkent_report.render --execute-in-place $(ARGS)
 
 annotations: $(STAMP)
 	$(BIN)/python -m tashkent_report.tools.nlp

@@ -12,8 +12,8 @@ from pathlib import Path
 import nbval.kernel
 import pytest
 
-from tashkent_report.build.checkout import foreign_package, unexecuted_notebooks
-from tashkent_report.build.kernels import IPCKernelManager
+from tashkent_report.render.checkout import foreign_package, unexecuted_notebooks
+from tashkent_report.render.kernels import IPCKernelManager
 
 nbval.kernel.KernelManager = IPCKernelManager
 

@@ -5,7 +5,7 @@
 
 Writes docs/report-page-1.png (page 1 of reports/report.pdf, by pdftoppm), docs/chart-NAME.png (a
 copy of figures/NAME.png) and docs/readme-images.json: the report's inputs hash
-(tashkent_report.build.meta.fingerprint(), the one printed in the report) and the sha256 of each image
+(tashkent_report.render.meta.fingerprint(), the one printed in the report) and the sha256 of each image
 and of the chart it copies. tests/test_repository.py recomputes them, so that it fails, saying to
 run make readme-images, once the report's inputs or the chart have changed.
 """
@@ -20,9 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tashkent_report.build.meta import fingerprint
-from tashkent_report.build.pipeline import FINGERPRINT
 from tashkent_report.config import FIGURES, REPORTS, ROOT
+from tashkent_report.render.meta import fingerprint
+from tashkent_report.render.pipeline import FINGERPRINT
 
 DOCS = ROOT / "docs"
 RECORD = DOCS / "readme-images.json"

@@ -10,9 +10,9 @@ import struct
 import nbformat
 import pytest
 
-from tashkent_report.build import accessibility
-from tashkent_report.build import pipeline as build
 from tashkent_report.config import NOTEBOOKS
+from tashkent_report.render import pipeline as build
+from tashkent_report.tools import accessibility
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tashkent_report.build import pipeline as build
 from tashkent_report.config import ROOT
+from tashkent_report.render import pipeline as build
 
 slow = pytest.mark.slow
 TRACKED = ["Makefile", "conftest.py", "pyproject.toml", "requirements.txt", "requirements.in", "src", "data",
@@ -49,10 +49,11 @@ def test_the_build_refuses_another_checkouts_package_before_anything_else(second
 
 
 def test_the_build_run_as_make_runs_it_stops_and_builds_nothing_elsewhere(second):
-    """`make report` in the second checkout runs its .venv/bin/python -m tashkent_report.build."""
+    """`make report` in the second checkout runs its .venv/bin/python -m tashkent_report.render."""
     reports = ROOT / "reports"
     before = os.readlink(reports) if reports.is_symlink() else None
-    ran = subprocess.run([str(second / ".venv" / "bin" / "python"), "-m", "tashkent_report.build", "--force"],
+    ran = subprocess.run([str(second / ".venv" / "bin" / "python"), "-m", "tashkent_report.render",
+                          "--force"],
                          cwd=second, capture_output=True, text=True, timeout=120,
                          env={k: v for k, v in os.environ.items() if not k.startswith("TASHKENT_")})
     assert ran.returncode == 1, ran.stdout + ran.stderr
@@ -72,7 +73,7 @@ def test_the_test_run_refuses_another_checkouts_package(second):
 
 
 def test_this_checkouts_own_package_passes():
-    from tashkent_report.build.checkout import foreign_package
+    from tashkent_report.render.checkout import foreign_package
 
     assert foreign_package(ROOT) is None
     assert foreign_package(ROOT / "data") is None  # not a checkout: nothing to compare with

@@ -18,15 +18,15 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from tashkent_report.build import pipeline as build
-from tashkent_report.build.exporters import (
+from tashkent_report.config import NOTEBOOKS, ROOT
+from tashkent_report.render import pipeline as build
+from tashkent_report.render.exporters import (
     HTML_NAME,
     PDF_NAME,
     ReportHTMLExporter,
     ReportPDFExporter,
     menu_label,
 )
-from tashkent_report.config import NOTEBOOKS, ROOT
 from tests.test_report import external_refs
 
 BIN = Path(sys.executable).parent

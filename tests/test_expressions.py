@@ -10,10 +10,10 @@ import json
 import nbformat
 import pytest
 
-from tashkent_report.build import expressions
-from tashkent_report.build import pipeline as build
-from tashkent_report.build.exporters import ReportHTMLExporter
 from tashkent_report.config import NOTEBOOKS
+from tashkent_report.render import expressions
+from tashkent_report.render import pipeline as build
+from tashkent_report.render.exporters import ReportHTMLExporter
 
 
 def write(tmp_path, *cells, name="09-test.ipynb"):

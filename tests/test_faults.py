@@ -7,7 +7,7 @@ Three layers:
   reports/ folder from before the switch existed, nothing), leave either the last good build or
   the new one, each whole, and nothing half-written beside them;
 - the messages, in-process: each kind of failure is named with its file, notebook and cell;
-- the build itself, in a subprocess (``python -m tashkent_report.build``), for each case of
+- the build itself, in a subprocess (``python -m tashkent_report.render``), for each case of
   issue 12's table and the cases added since: status, the one message (no traceback), data/ and
   reports/ byte-identical afterwards, and no kernel process or connection folder left behind.
   Every case starts from a copy of one good build of a one-cell notebook (``good``). Cases that
@@ -34,11 +34,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tashkent_report.build import execution, interrupts, meta, publish
-from tashkent_report.build import pipeline as build
-from tashkent_report.build.kernels import PREFIX, sweep
 from tashkent_report.config import ROOT
 from tashkent_report.errors import BuildError
+from tashkent_report.render import execution, interrupts, meta, publish
+from tashkent_report.render import pipeline as build
+from tashkent_report.render.kernels import PREFIX, sweep
 
 from .test_pipeline import build_command, copy_project, digest, set_cell
 
@@ -408,8 +408,8 @@ def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypa
         root / "notebooks" / ".ipynb_checkpoints" / "01-participation-checkpoint.ipynb",
         root / "notebooks" / ".~lock.01-participation.ipynb#",
         package / "analysis" / ".ipynb_checkpoints" / "plots-checkpoint.py",
-        package / "build" / "templates" / "report" / ".report.css.swp",
-        package / "build" / "templates" / "report" / ".ipynb_checkpoints" / "report-checkpoint.css",
+        package / "render" / "templates" / "report" / ".report.css.swp",
+        package / "render" / "templates" / "report" / ".ipynb_checkpoints" / "report-checkpoint.css",
     ]
     for path in junk:
         path.parent.mkdir(exist_ok=True)
@@ -418,8 +418,8 @@ def test_the_inputs_hash_covers_the_inputs_and_no_editor_junk(tmp_path, monkeypa
     for path in [root / "data" / "facts" / "figures.csv", root / "data" / "raw" / next(
             (root / "data" / "raw").iterdir()).name, root / "data" / "datapackage.json",
             root / "data" / "audit" / "report_numbers.csv",
-            package / "build" / "templates" / "report" / "report.css", package / "analysis" / "plots.py",
-            package / "build" / "pipeline.py", root / "notebooks" / "01-participation.ipynb"]:
+            package / "render" / "templates" / "report" / "report.css", package / "analysis" / "plots.py",
+            package / "render" / "pipeline.py", root / "notebooks" / "01-participation.ipynb"]:
         before = path.read_bytes()
         path.write_bytes(before + b" ")
         assert meta.fingerprint() != clean, path
@@ -716,8 +716,8 @@ DRIVER = textwrap.dedent("""
     # A build with the notebooks' execution and rendering stubbed out; SIGTERM at one step.
     import os, signal, sys
     import nbformat
-    from tashkent_report.build import publish
-    from tashkent_report.build import pipeline as build
+    from tashkent_report.render import publish
+    from tashkent_report.render import pipeline as build
 
     stop_at = sys.argv[1]
     def checkpoint(label):
@@ -800,8 +800,8 @@ SIGNAL_DRIVER = textwrap.dedent("""
     # A build with execution and rendering stubbed out; signals sent to itself at one instant.
     import contextlib, os, signal, sys
     import nbformat
-    from tashkent_report.build import publish
-    from tashkent_report.build import pipeline as build
+    from tashkent_report.render import publish
+    from tashkent_report.render import pipeline as build
 
     when, names = sys.argv[1], sys.argv[2].split(",")
     sys.argv = [sys.argv[0]] + sys.argv[3:]

@@ -15,8 +15,8 @@ import pytest
 
 from tashkent_report.analysis import findings
 from tashkent_report.analysis.dataset import Facts, load_facts
-from tashkent_report.build import expressions
 from tashkent_report.config import APPENDIX, NOTEBOOKS
+from tashkent_report.render import expressions
 
 
 @pytest.fixture(scope="module")

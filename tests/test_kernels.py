@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from tashkent_report.build import pipeline as build
-from tashkent_report.build.kernels import PREFIX, IPCKernelManager, sweep
+from tashkent_report.render import pipeline as build
+from tashkent_report.render.kernels import PREFIX, IPCKernelManager, sweep
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
 
 
 def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path, monkeypatch):
-    from tashkent_report.build import kernels
+    from tashkent_report.render import kernels
 
     monkeypatch.setattr(kernels, "alive", lambda pid: pid == os.getpid())  # no system PID is assumed free
     dead = tmp_path / f"{PREFIX}4242-abcd1234"

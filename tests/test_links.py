@@ -23,9 +23,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tashkent_report.analysis.myst import stored, targets, without_targets
-from tashkent_report.build.exporters import ReportHTMLExporter
-from tashkent_report.build.html import finish, section_number
 from tashkent_report.config import APPENDIX, ROOT, chapters
+from tashkent_report.render.exporters import ReportHTMLExporter
+from tashkent_report.render.html import finish, section_number
 
 LINK = re.compile(r"\]\(([^)\s]*#[^)\s]+)\)")  # a Markdown link with a fragment
 HREF = re.compile(r'href="([^"]*#[^"]+)"')

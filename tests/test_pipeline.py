@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tashkent_report.build import pipeline as build
 from tashkent_report.config import ROOT
+from tashkent_report.render import pipeline as build
 
 from .test_report import external_refs
 
@@ -47,7 +47,7 @@ def offline_prefix() -> tuple[list[str], str]:
 def build_command(root: Path, offline: bool = False) -> tuple[list[str], dict]:
     prefix, _ = offline_prefix() if offline else ([], "")
     env = {**os.environ, "TASHKENT_REPORT_ROOT": str(root)}
-    return prefix + [sys.executable, "-m", "tashkent_report.build", "--out", str(root / "reports")], env
+    return prefix + [sys.executable, "-m", "tashkent_report.render", "--out", str(root / "reports")], env
 
 
 def set_cell(path: Path, row_id: str, column: str, value: str) -> None:
@@ -117,7 +117,7 @@ def test_make_execute_on_the_committed_notebooks_changes_no_byte(tmp_path):
     """The committed notebooks are what make execute writes: outputs, ids and {eval} results."""
     root = copy_project(tmp_path / "project")
     env = {**os.environ, "TASHKENT_REPORT_ROOT": str(root)}
-    result = subprocess.run([sys.executable, "-m", "tashkent_report.build", "--execute-in-place"],
+    result = subprocess.run([sys.executable, "-m", "tashkent_report.render", "--execute-in-place"],
                             env=env, cwd=root, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     changed = [nb.name for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))

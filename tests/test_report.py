@@ -6,9 +6,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from tashkent_report.build import pipeline as build
-from tashkent_report.build import publish
 from tashkent_report.config import NOTEBOOKS
+from tashkent_report.render import pipeline as build
+from tashkent_report.render import publish
 
 
 class ExternalRefs(HTMLParser):

@@ -180,7 +180,7 @@ def test_an_unquoted_date_is_read_as_cffconvert_reads_it():
 
 def test_citation_agrees_with_the_project():
     from tashkent_report import __version__
-    from tashkent_report.build.meta import report_meta
+    from tashkent_report.render.meta import report_meta
 
     data = citation()
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -280,7 +280,7 @@ def sha256(path: Path) -> str:
 
 def stale_readme_images(record: dict) -> list[str]:
     """What changed since make readme-images wrote the record: the report's inputs, a chart, an image."""
-    from tashkent_report.build.meta import fingerprint
+    from tashkent_report.render.meta import fingerprint
 
     problems = []
     inputs = fingerprint()

@@ -13,10 +13,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tashkent_report.analysis.tables import captioned
-from tashkent_report.build import pipeline as build
-from tashkent_report.build.exporters import FigureError, ReportHTMLExporter, figure_svg
-from tashkent_report.build.html import finish, link_back, tidy_header, wrap_tables
-from tashkent_report.build.pdf import for_print
+from tashkent_report.render import pipeline as build
+from tashkent_report.render.exporters import FigureError, ReportHTMLExporter, figure_svg
+from tashkent_report.render.html import finish, link_back, tidy_header, wrap_tables
+from tashkent_report.render.pdf import for_print
 
 
 def tidied(frame: pd.DataFrame) -> BeautifulSoup:

@@ -5,7 +5,7 @@ depends on timing that no test should depend on. The static rules every link fol
 tested in tests/test_links.py; this shows what JupyterLab does with them.
 
 Run it from the project's root with the environment's Python (``make lab-links``; it needs
-only the system Chromium, driven over the DevTools pipe by ``tashkent_report.build.accessibility``,
+only the system Chromium, driven over the DevTools pipe by ``tashkent_report.tools.accessibility``,
 as ``make axe`` does: no Playwright, no browser download):
 
     .venv/bin/python tools/lab_links.py               # the target chapter opened first, then the link
@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 import nbformat
 
-from tashkent_report.build.accessibility import CHROMIUM_NAMES, AccessibilityError, Browser, chromium
+from tashkent_report.tools.accessibility import CHROMIUM_NAMES, AccessibilityError, Browser, chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"

@@ -2,7 +2,7 @@
 
 Pure reading of a notebook's Markdown cells and their ``user_expressions`` metadata (where
 jupyterlab-myst, mystmd and the build store each expression's result); evaluating them in a
-kernel is the build's (``tashkent_report.build.expressions``).
+kernel is the build's (``tashkent_report.render.expressions``).
 """
 
 from __future__ import annotations

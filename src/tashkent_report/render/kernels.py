@@ -29,8 +29,8 @@ from jupyter_client.connect import ConnectionFileMixin
 from jupyter_client.kernelspec import KernelSpecManager
 from traitlets import CaselessStrEnum, default
 
-from tashkent_report.build.processes import alive
 from tashkent_report.errors import BuildError
+from tashkent_report.render.processes import alive
 
 # Unix socket paths are limited to about 104 bytes: keep the folder short.
 PREFIX = "tashkent-kernel-"

@@ -1,6 +1,6 @@
 """axe-core on the built report in the system Chromium, at a phone's width and a desktop's.
 
-    python -m tashkent_report.accessibility reports/report.html --screenshots build/screenshots
+    python -m tashkent_report.accessibility reports/report.html --screenshots .cache/screenshots
 
 (``make axe``). The report holds no script, so axe is injected into the page as loaded; the
 page's layout width is set exactly (390 and 1280 CSS px) by the DevTools protocol, since a

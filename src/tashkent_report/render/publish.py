@@ -38,10 +38,10 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from tashkent_report.build.interrupts import Interrupted, held
-from tashkent_report.build.processes import alive
 from tashkent_report.config import relative
 from tashkent_report.errors import BuildError
+from tashkent_report.render.interrupts import Interrupted, held
+from tashkent_report.render.processes import alive
 
 LEGACY = "legacy"
 LOCK = ".lock"

@@ -28,8 +28,8 @@ from traitlets import Bool, Set, default
 from traitlets.config import Config
 
 from tashkent_report.analysis.myst import TARGET, without_targets
-from tashkent_report.build.expressions import ReportExecutePreprocessor, SubstituteExpressions
 from tashkent_report.config import FIGURES, ROOT, relative
+from tashkent_report.render.expressions import ReportExecutePreprocessor, SubstituteExpressions
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME = "report"
@@ -185,7 +185,7 @@ class ReportHTMLExporter(HTMLExporter):
         # With --execute, kernels start as the build starts them (Unix sockets, no TCP port
         # race) and leave no timing metadata behind.
         config.merge(Config({"ExecutePreprocessor": {
-            "kernel_manager_class": "tashkent_report.build.kernels.AsyncIPCKernelManager",
+            "kernel_manager_class": "tashkent_report.render.kernels.AsyncIPCKernelManager",
             "record_timing": False,
         }}))
         return config
@@ -197,7 +197,7 @@ class ReportHTMLExporter(HTMLExporter):
         self.register_preprocessor(SubstituteExpressions(parent=self), enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        from tashkent_report.build.html import finish
+        from tashkent_report.render.html import finish
 
         resources = dict(resources or {})
         chapter = None
@@ -218,7 +218,7 @@ class ReportHTMLExporter(HTMLExporter):
 
 def write_pdf(html: str) -> bytes:
     """The A4 PDF/UA of a finished report HTML (see pdf.py), the same bytes at any time."""
-    from tashkent_report.build.pdf import write_pdf as tagged_pdf
+    from tashkent_report.render.pdf import write_pdf as tagged_pdf
 
     return tagged_pdf(html, base_url=str(ROOT))
 
@@ -246,7 +246,7 @@ class ReportPDFExporter(ReportHTMLExporter):
 def chapter_meta(name: str | None) -> dict:
     """The title block of one chapter rendered on its own: the report's, naming the chapter."""
     from tashkent_report.analysis.dataset import load_facts
-    from tashkent_report.build.meta import fingerprint, report_meta
+    from tashkent_report.render.meta import fingerprint, report_meta
 
     facts = load_facts()
     meta = report_meta(facts.article, fingerprint(), facts.events)

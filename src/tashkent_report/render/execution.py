@@ -21,10 +21,10 @@ import threading
 import time
 from pathlib import Path
 
-from tashkent_report.build.expressions import ExpressionError
-from tashkent_report.build.interrupts import held
 from tashkent_report.config import relative
 from tashkent_report.errors import BuildError
+from tashkent_report.render.expressions import ExpressionError
+from tashkent_report.render.interrupts import held
 
 # Each notebook takes 3-15 s in all; no cell of this report needs more than a few seconds, so
 # two minutes means something is stuck. Raise it with --timeout or TASHKENT_CELL_TIMEOUT.
@@ -264,8 +264,8 @@ class Execution:
         self._results = [task.result() for task in tasks]
 
     async def _one(self, path: Path, slots: asyncio.Semaphore):
-        from tashkent_report.build.expressions import ReportClient
-        from tashkent_report.build.kernels import AsyncIPCKernelManager
+        from tashkent_report.render.expressions import ReportClient
+        from tashkent_report.render.kernels import AsyncIPCKernelManager
 
         async with slots:
             nb = load_notebook(path)

@@ -1,6 +1,6 @@
 """Build the report: check the data, execute the notebooks, render HTML and PDF.
 
-``python -m tashkent_report.build`` prints each step with its time (and a line every 30 s in a
+``python -m tashkent_report.render`` prints each step with its time (and a line every 30 s in a
 long one). It checks the cheap things first (every notebook parses, the output folder can take
 the reports, the data check out), then executes the notebooks, renders, and switches
 ``reports/`` to the new build in one atomic rename (see ``publish.py``).
@@ -23,11 +23,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tashkent_report.build import execution, publish
-from tashkent_report.build.interrupts import Interrupted, raised_as_exceptions
-from tashkent_report.build.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
 from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
 from tashkent_report.errors import BuildError
+from tashkent_report.render import execution, publish
+from tashkent_report.render.interrupts import Interrupted, raised_as_exceptions
+from tashkent_report.render.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
 
 FINGERPRINT = ".inputs.sha256"
 # Every file a build writes into reports/.
@@ -122,7 +122,7 @@ def combine(executed: list[tuple[Path, object]]):
     """One notebook holding every chapter's cells, in order, with ids kept unique."""
     import nbformat
 
-    from tashkent_report.build.html import book_cell_id
+    from tashkent_report.render.html import book_cell_id
 
     book = nbformat.v4.new_notebook()
     book.metadata = dict(executed[0][1].metadata)
@@ -143,8 +143,8 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     """
     from traitlets.config import Config
 
-    from tashkent_report.build.exporters import BrokenReferences, FigureError, ReportHTMLExporter
-    from tashkent_report.build.expressions import ExpressionError
+    from tashkent_report.render.exporters import BrokenReferences, FigureError, ReportHTMLExporter
+    from tashkent_report.render.expressions import ExpressionError
 
     strict = Config({"SubstituteExpressions": {"strict": True}})
     exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True,
@@ -161,7 +161,7 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
 
 def to_pdf(html: str) -> bytes:
     """The A4 PDF (the one `jupyter nbconvert --to reportPDF` writes), clock-independent."""
-    from tashkent_report.build.exporters import write_pdf
+    from tashkent_report.render.exporters import write_pdf
 
     return write_pdf(html)
 
@@ -299,7 +299,7 @@ USAGE_HINT = ("The build takes --force, --out FOLDER, --timeout SECONDS, --debug
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tashkent_report.build.checkout import foreign_package
+    from tashkent_report.render.checkout import foreign_package
 
     foreign = foreign_package()  # before anything else: whose code, data and reports/ are these?
     if foreign:
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Build stopped: {exc}\n{USAGE_HINT}\nNothing was built.", file=sys.stderr, flush=True)
         return 2
     started = time.perf_counter()
-    from tashkent_report.build.kernels import sweep
+    from tashkent_report.render.kernels import sweep
 
     with raised_as_exceptions(once=True):  # a second signal cannot cut the clean-up or the message
         try:
@@ -350,7 +350,7 @@ def _run() -> int:
     noted and named rather than left to kill the process silently or print a traceback."""
     import signal
 
-    from tashkent_report.build import interrupts
+    from tashkent_report.render import interrupts
 
     for signum in interrupts.SIGNALS:
         signal.signal(signum, interrupts.record)  # main's own handlers are installed over these

@@ -22,7 +22,7 @@ INPUT_GLOBS = [
     ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
     ("data", DATA, DECLARED),
     ("package", PACKAGE, "**/*.py"),
-    ("package", PACKAGE, "build/templates/**/*"),
+    ("package", PACKAGE, "render/templates/**/*"),
     ("root", ROOT, "requirements.txt"),
     ("root", ROOT, "pyproject.toml"),
 ]
