@@ -38,7 +38,8 @@ def test_the_contracts_hold_on_the_package():
 @pytest.mark.parametrize(("module", "line", "broken"), [
     ("analysis/prose.py", "from tashkent_report.analysis import findings  # noqa",
      "No circles between the analysis"),
-    ("render/meta.py", "from tashkent_report.render import pipeline  # noqa", "No circles between the render"),
+    ("render/meta.py", "from tashkent_report.render import pipeline  # noqa",
+     "No circles between the render"),
     ("analysis/dataset.py", "from tashkent_report.render import meta  # noqa", "Layers:"),
 ])
 def test_a_circle_or_an_upward_import_breaks_a_contract(tmp_path, module, line, broken):

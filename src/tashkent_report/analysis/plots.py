@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from tashkent_report.analysis import series
 from tashkent_report.config import FIGURES
+from tashkent_report.files import write_atomically
 
 # Charts are Figure objects rendered to bytes (render): no pyplot, no backend chosen for the
 # analyst's kernel, no global style left behind (style() is a context manager).
@@ -218,36 +219,8 @@ def save_figure(fig: Figure, name: str, caption: str, alt: str, folder: Path = F
     }
     changed = {path: data for path, data in outputs.items()  # leave identical files untouched
                if not path.exists() or path.read_bytes() != data}
-    _write_all(changed)
+    write_atomically(changed)
     return ShownFigure(name, png, caption, alt)
-
-
-def _write_all(outputs: dict[Path, bytes]) -> None:
-    """Write each file beside its target, then rename them all into place (as reports/ is switched):
-    a full disk or a stopped kernel leaves the last whole files, never half of one, and no litter."""
-    import os
-    import secrets
-
-    staged: dict[Path, Path] = {}
-    try:
-        for path, data in outputs.items():
-            temp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask's mode
-            staged[path] = temp
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-        for path, temp in staged.items():
-            os.replace(temp, path)
-    finally:
-        for temp in staged.values():
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
 
 
 def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook: pd.DataFrame) -> Figure:
