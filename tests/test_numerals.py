@@ -50,7 +50,7 @@ def test_error_messages_name_file_line_and_field_as_a_reader_counts_them(data_co
     data_copy.set_cell("facts/figures.csv", 6, "value", "neuf")
     with pytest.raises(DataError) as caught:
         load_facts(data_copy.datapackage)
-    # The README's example, word for word after the path.
+    # The example in docs/checks.md, word for word after the path.
     assert str(caught.value).endswith(
         "facts/figures.csv, line 6 (data row 5), field 'value': type error ('neuf'): "
         'type is "integer/default"'
