@@ -12,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # JupyterLab settings for the environment (its overrides.json): notebooks drawn whole, not
-# windowed, so that a link to a heading, table or figure lands on it (see README, "Links").
+# windowed, so that a link to a heading, table or figure lands on it (see docs/notebooks.md, "Links").
 LAB_SETTINGS := tools/jupyterlab/overrides.json
 # Kernels and matplotlib must not read the user's own configuration.
 export MPLBACKEND := Agg

@@ -10,7 +10,8 @@ In JupyterLab every chapter is its own notebook, so a link names what JupyterLab
   by cell).
 
 The report, one page, turns each into the id of what it points to (html.localise). What
-JupyterLab does with these links was measured in a browser (tools/lab_links.py, README "Links").
+JupyterLab does with these links was measured in a browser (tools/lab_links.py,
+docs/notebooks.md "Links").
 """
 
 import json
@@ -208,7 +209,7 @@ def test_myst_targets_are_left_out_of_the_rendered_report():
 
 def test_the_environments_jupyterlab_draws_notebooks_whole():
     """A JupyterLab that draws only the cells in view scrolls to estimated places: links missed
-    (measured, README "Links"). The setting must be one JupyterLab knows, with a value it allows."""
+    (measured, docs/notebooks.md "Links"). The setting must be one JupyterLab knows, with a value it allows."""
     settings = json.loads((ROOT / "tools" / "jupyterlab" / "overrides.json").read_text(encoding="utf-8"))
     mode = settings["@jupyterlab/notebook-extension:tracker"]["windowingMode"]
     schema_file = Path(sys.prefix, "share", "jupyter", "lab", "schemas", "@jupyterlab",

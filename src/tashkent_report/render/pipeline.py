@@ -269,7 +269,7 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
                 f"{unchanged}\nRun make {'execute' if out is None else 'report'} again when you are "
                 "ready.", status)
     if isinstance(exc, DataError):
-        hint = ("Correct the file (README: How to add or correct a fact), then run make report again.")
+        hint = ("Correct the file (docs/data.md: How to add or correct a fact), then run make report again.")
     elif isinstance(exc, BuildError):
         hint = exc.hint or "Correct what the message names, then run make report again."
     else:
