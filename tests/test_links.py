@@ -209,7 +209,8 @@ def test_myst_targets_are_left_out_of_the_rendered_report():
 
 def test_the_environments_jupyterlab_draws_notebooks_whole():
     """A JupyterLab that draws only the cells in view scrolls to estimated places: links missed
-    (measured, docs/notebooks.md "Links"). The setting must be one JupyterLab knows, with a value it allows."""
+    (measured, docs/notebooks.md "Links"). The setting must be one JupyterLab knows, with a value it
+    allows."""
     settings = json.loads((ROOT / "tools" / "jupyterlab" / "overrides.json").read_text(encoding="utf-8"))
     mode = settings["@jupyterlab/notebook-extension:tracker"]["windowingMode"]
     schema_file = Path(sys.prefix, "share", "jupyter", "lab", "schemas", "@jupyterlab",
