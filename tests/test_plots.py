@@ -1,6 +1,8 @@
 """The charts for print: what each shows (values, order, labels), dates as dates, and no text
 smaller than 7 points once the PDF prints it at the text width of A4."""
 
+import re
+
 import matplotlib.dates
 import matplotlib.text
 import pandas as pd
@@ -8,6 +10,7 @@ import pytest
 
 from tashkent_report.analysis import message, participation, plots, series, themes
 from tashkent_report.analysis.dataset import load_facts
+from tashkent_report.config import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +29,16 @@ def charts(facts) -> dict:
     labels = facts.message_points.set_index("id").loc[matrix.index, "label"]
     names = facts.sources.set_index("id").loc[order, "cite_as"]
     coded = themes.code_statements(facts.annotations, facts.statements, facts.codebook, facts.text)
-    return {
-        "participation": plots.participation_chart(table),
-        "consistency": plots.consistency_chart(parts, total, "Delegations"),
-        "pool": plots.state_pool_chart(pool, states, "Sources"),
-        "pool with members": plots.state_pool_chart(
+    return {  # by the names the notebooks save them under (the print style sizes some by name)
+        "participation-by-type": plots.participation_chart(table),
+        "parts-against-total": plots.consistency_chart(parts, total, "Delegations"),
+        "state-pool": plots.state_pool_chart(pool, states, "Sources"),
+        "state-pool with members": plots.state_pool_chart(
             pool, states, "Sources", participation.member_values(facts.membership, states)),
-        "coverage": plots.coverage_chart(matrix, list(labels), list(names), "Sources",
-                                         split_before=order.index("uza_en")),
-        "themes": plots.theme_matrix_chart(themes.coding_matrix(coded, facts.statements, facts.codebook),
-                                           facts.statements, facts.codebook),
+        "message-coverage": plots.coverage_chart(matrix, list(labels), list(names), "Sources",
+                                                 split_before=order.index("uza_en")),
+        "themes-by-statement": plots.theme_matrix_chart(
+            themes.coding_matrix(coded, facts.statements, facts.codebook), facts.statements, facts.codebook),
         "series": plots.series_chart(facts.series, baseline=200),
     }
 
@@ -44,19 +47,40 @@ def texts(fig):
     return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
 
 
-def test_no_text_prints_below_7_points_at_the_text_width(facts):
+def test_no_text_prints_below_7_points_in_the_pdf(facts):
     for name, fig in charts(facts).items():
-        small = [(t.get_text()[:30], round(plots.printed_size(fig, t.get_fontsize()), 1))
-                 for t in texts(fig) if plots.printed_size(fig, t.get_fontsize()) < plots.MIN_PRINTED_PT]
+        saved = name.split(" ")[0]
+        # printed at the full 16 cm: no chart so tall that the print style's max-height shrinks it
+        assert plots.printed_scale(fig, saved) == pytest.approx(plots.PRINT_WIDTH_IN / 8.0), name
+        small = [(t.get_text()[:30], round(plots.printed_size(fig, t.get_fontsize(), saved), 1))
+                 for t in texts(fig)
+                 if plots.printed_size(fig, t.get_fontsize(), saved) < plots.MIN_PRINTED_PT]
         assert not small, (name, small)
 
 
-def test_printed_size_scales_with_the_figure_width():
+def test_printed_size_scales_with_the_figure_width_and_the_max_height():
     fig = plots.Figure(figsize=(16 / 2.54, 3))
     assert plots.printed_size(fig, 7) == pytest.approx(7)  # drawn at the text width: as set
     fig = plots.Figure(figsize=(8.0, 3))
     assert plots.printed_size(fig, plots.SMALL) == pytest.approx(7.09, abs=0.01)
     assert plots.printed_size(fig, 8) < 7  # the old 8-point source line printed at 6.3
+    tall = plots.Figure(figsize=(8.0, 7.34))  # the old coverage chart, in its 12 cm
+    assert plots.printed_scale(tall, "message-coverage") == pytest.approx(12 / (7.34 * 2.54))
+    assert plots.printed_size(tall, plots.SMALL, "message-coverage") < 6
+
+
+def test_the_max_heights_are_the_print_styles():
+    """plots.PRINT_MAX_HEIGHT_CM mirrors report.css's print rules; a change there shows here."""
+    css = (ROOT / "src/tashkent_report/render/templates/report/report.css").read_text(encoding="utf-8")
+    printing = css[css.index("@media print"):]
+    default = re.search(r"figure\.report-figure img \{[^}]*max-height: ([0-9.]+)cm", printing)
+    assert float(default.group(1)) == plots.PRINT_MAX_HEIGHT_DEFAULT_CM
+    named = {}
+    rules = re.findall(r"((?:figure#fig-[a-z-]+ img,?\s*)+)\{\s*max-height: ([0-9.]+)cm", printing)
+    for selectors, height in rules:
+        for name in re.findall(r"figure#fig-([a-z-]+) img", selectors):
+            named[name] = float(height)
+    assert named == plots.PRINT_MAX_HEIGHT_CM
 
 
 def year_of(x: float) -> int:

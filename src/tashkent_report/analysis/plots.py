@@ -43,16 +43,28 @@ PALETTE = {
 }
 SIZE = (8.0, 4.5)  # inches; fixed so that nbval's "<Figure size ...>" text never changes
 DPI = 150
-# The PDF prints every figure at the text width of A4 (16 cm), so a figure drawn 8 inches wide is
-# shrunk to 79 %: no text may be smaller than SMALL points in the figure, 7 points on paper.
+# The PDF prints a figure at the text width of A4 (16 cm), unless the print style's max-height for
+# it binds first (report.css: 9 cm, more for the charts named below). A chart 8 inches wide is
+# shrunk to 79 %: no text may be smaller than SMALL points in the figure, 7 points on paper, and
+# no chart may be so tall for its width that the max-height shrinks it further.
 PRINT_WIDTH_IN = 16 / 2.54
+PRINT_MAX_HEIGHT_CM = {"series": 14.0, "themes-by-statement": 14.0, "message-coverage": 12.0}
+PRINT_MAX_HEIGHT_DEFAULT_CM = 9.0
 MIN_PRINTED_PT = 7.0
 SMALL = 9.0  # >= MIN_PRINTED_PT * SIZE[0] / PRINT_WIDTH_IN (8.9), for every chart 8 inches wide
 
 
-def printed_size(fig: Figure, points: float) -> float:
-    """The size in points on paper of text set at ``points`` in ``fig``, printed at the text width."""
-    return points * PRINT_WIDTH_IN / fig.get_figwidth()
+def printed_scale(fig: Figure, name: str | None = None) -> float:
+    """How much the PDF shrinks ``fig`` (saved as ``name``): to the text width, or to the print
+    style's max-height for it if that binds first."""
+    width, height = fig.get_size_inches()
+    tallest = PRINT_MAX_HEIGHT_CM.get(name, PRINT_MAX_HEIGHT_DEFAULT_CM) / 2.54
+    return min(PRINT_WIDTH_IN / width, tallest / height)
+
+
+def printed_size(fig: Figure, points: float, name: str | None = None) -> float:
+    """The size in points on paper of text set at ``points`` in ``fig``, as the PDF prints it."""
+    return points * printed_scale(fig, name)
 SOURCE_UZA = "Source: UzA (French article on the Tashkent conferences), paragraph 2"
 
 STYLE = {
@@ -176,7 +188,7 @@ def state_pool_chart(pool: pd.DataFrame, stated: int, source: str, members: dict
     colours = [PALETTE[c] for c in ("blue", "sky", "green", "orange", "yellow")]
     with style():
         rows = 3 if members else 2
-        fig, ax = new_figure((8.0, 3.2 + 0.7 * rows))
+        fig, ax = new_figure((8.0, 4.5))  # printed at 16 cm wide within the print style's 9 cm
         y_pool, y_stated = rows - 1, 0
         tiers = pool[pool["new to the pool"] > 0]
         left = _stack(ax, y_pool, list(tiers["new to the pool"]),
@@ -313,8 +325,8 @@ def coverage_chart(matrix: pd.DataFrame, row_labels: list[str], column_labels: l
     ``split_before``: a column index before which a gap separates two groups of versions.
     """
     with style():
-        labels = [textwrap.fill(lab, 38) for lab in row_labels]  # whole, on two lines if need be
-        height = 0.36 * len(matrix) + 2.3
+        labels = [textwrap.fill(lab, 40) for lab in row_labels]  # one line for the data's labels
+        height = 0.27 * len(matrix) + 2.2  # printed at 16 cm wide within the print style's 12 cm
         fig, ax = new_figure((8.0, height))
         split = len(matrix.columns) if split_before is None else split_before
         gap = [0.35 if c >= split else 0 for c in range(len(matrix.columns))]
