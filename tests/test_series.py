@@ -87,7 +87,7 @@ def test_the_chair_test_over_the_cis_editions_of_the_data():
     from tashkent_report.analysis.dataset import load_facts
     facts = load_facts()
     test = series.chair_test(facts.series, facts.cis_chairs)
-    assert list(test.index) == ["CIS 1", "RATS 10 + CIS 2", "CIS 3"]
+    assert list(test.index) == ["1st CIS", "10th RATS and 2nd CIS", "3rd CIS"]
     assert list(test["held in"]) == ["Bishkek", "Tashkent", "Dushanbe"]
     assert list(test["CIS chair"]) == ["Kyrgyzstan", "Russia", "Tajikistan"]
     assert list(test["chair hosts"]) == ["yes", "no", "yes"]
@@ -111,3 +111,14 @@ def test_a_chair_test_exception_outside_a_joint_year_is_not_called_joint():
     values = series.chair_values(rows, chairs())
     assert (values["chair_hosted"], values["exceptions"], values["exceptions_all_joint"]) == (1, 2, False)
     assert values["exception_cities"] == "Almaty, Minsk"
+
+
+def test_the_edition_table_dates_an_edition_by_its_most_precise_earliest_start():
+    from tashkent_report.analysis.dataset import load_facts
+    facts = load_facts()
+    dates = series.edition_table(facts.series, facts.sources)["dates"]
+    assert dates["5th RATS"] == "2017-11-01 to 2017-11-02"  # not '2017 to …' from a year-only page
+    assert dates["3rd CIS"] == "2025-10-23"
+    assert dates["11th RATS"] == "2025-11-20 to 2025-11-21"
+    people = series.edition_table(facts.series, facts.sources)["people"]
+    assert people["11th RATS"] == "more than 150"  # Table 16 shows the 11th's head count

@@ -75,6 +75,12 @@ def _values(group: pd.DataFrame, column: str, qualifier: str | None = None) -> s
     return " / ".join(shown)
 
 
+def edition_name(row: pd.Series) -> str:
+    """'10th RATS and 2nd CIS', '3rd CIS': an edition as a reader names it."""
+    return " and ".join(f"{_ordinal(int(n))} {series}" for series, n in
+                        (("RATS", row["rats_edition"]), ("CIS", row["cis_edition"])) if pd.notna(n))
+
+
 def edition_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per edition, in date order, with the people and states any page gives (blank: none)."""
     name = cited_as(sources)
@@ -84,10 +90,9 @@ def edition_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     for event in order:
         group = table[table["event"] == event]
         first = group.iloc[0]
-        label = " and ".join(f"{_ordinal(int(n))} {series}" for series, n in
-                             (("RATS", first["rats_edition"]), ("CIS", first["cis_edition"])) if pd.notna(n))
+        label = edition_name(first)
         starts, ends = group["start"].dropna(), group["end"].dropna()
-        when = starts.min() if len(starts) else ""
+        when = _earliest(starts) if len(starts) else ""  # a full date before a bare month or year
         if len(ends) and when and ends.max() != when:
             when = f"{when} to {ends.max()}"
         rows.append({
@@ -153,13 +158,13 @@ def chair_test(table: pd.DataFrame, chairs: pd.DataFrame) -> pd.DataFrame:
     host it? One row per CIS edition, in date order."""
     found = editions(table)
     found = found[found["series"].isin(["cis", "joint"])]
-    city = table.drop_duplicates("event").set_index("event")["city"]
+    first = table.drop_duplicates("event").set_index("event")
     chair = chairs.set_index("year")
     rows = []
     for event, row in found.iterrows():
-        held, year = city[event], int(row["year"])
+        held, year = first.loc[event, "city"], int(row["year"])
         capital = chair.loc[year, "capital"] if year in chair.index else None
-        rows.append({"edition": row["label"], "year": year, "held in": held,
+        rows.append({"edition": edition_name(first.loc[event]), "year": year, "held in": held,
                      "CIS chair": chair.loc[year, "chair"] if capital else "not known",
                      "chair's capital": capital or "not known",
                      "chair hosts": "yes" if capital == held else "no",
