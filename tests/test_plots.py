@@ -124,6 +124,9 @@ def test_series_chart_shows_the_11th_rats_head_count(facts):
     # 'more than' is a triangle
     triangles = [c for c in heads.collections if 150.0 in c.get_offsets()[:, 1]]
     assert all(c.get_paths()[0].vertices.shape[0] <= 5 for c in triangles)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["RATS conference", "CIS conference", "joint (RATS 10 + CIS 2)",
+                      "head count: about", "head count: more than"]  # no 'exact': none is drawn
     alt = series.chart_alt(facts.series, 200)
     assert "more than 150 at RATS 11" in alt
 

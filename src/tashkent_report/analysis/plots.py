@@ -450,9 +450,11 @@ def series_chart(table: pd.DataFrame, baseline: int | None = None,
             ax.set_axisbelow(True)
         handles = [matplotlib.patches.Patch(color=c, label=SERIES_NAMES[k])
                    for k, c in SERIES_COLOURS.items()]
+        counted = data.dropna(subset=["participants"])["participants_qualifier"]
+        shown = {None if pd.isna(q) else q for q in counted}  # a marker in the legend only if drawn
         handles += [matplotlib.lines.Line2D([], [], marker=m, linestyle="", color=PALETTE["ink"],
                                             label=f"head count: {word}")
-                    for m, word in QUALIFIER_MARKERS.values()]
+                    for q, (m, word) in QUALIFIER_MARKERS.items() if q in shown]
         fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=SMALL, frameon=False,
                    bbox_to_anchor=(0.5, 0.04))
         fig.suptitle("The RATS and CIS counter-terrorism conferences, edition by edition",
