@@ -41,11 +41,13 @@ def test_dropped_points_are_those_another_version_carries():
 
 
 def test_figures_across_sources_reads_same_different_absent():
-    figures = pd.DataFrame({"id": ["a", "b", "c"], "value": [20, 9, 47]})
+    figures = pd.DataFrame({"id": ["a", "b", "c"], "value": [20, 9, 47],
+                            "counts": ["states", "CIS bodies", "delegations"]})
     across = pd.DataFrame({"figure": ["a", "b", "c", "a"], "source": ["x", "x", "x", "y"],
                            "value": [20, 8, None, 20], "agreement": ["same", "different", "absent", "same"]})
     sources = pd.DataFrame({"id": ["x", "y"], "outlet": ["X News", "Y Agency"]})
     table = message.figures_across(across, figures, sources)
-    assert table.loc["a"].tolist() == [20, "same (20)", "same (20)"]
-    assert table.loc["b"].tolist() == [9, "different (8)", "absent"]
-    assert table.loc["c", "X News"] == "absent"
+    assert table.loc["states"].tolist() == [20, "same (20)", "same (20)"]
+    assert table.loc["CIS bodies"].tolist() == [9, "different (8)", "absent"]
+    assert table.loc["delegations", "X News"] == "absent"
+    assert table.index.name == "the article's figure"  # rows by what they count, never by an id

@@ -67,8 +67,8 @@ def test_audit_finds_none_when_the_parts_add_up():
 def test_combinations_reproducing_a_total():
     parts = synthetic({"a": 5, "b": 3, "c": 2, "d": 8}, represented=("d",))
     combos = participation.reproducing_combinations(parts, 10)
-    assert list(combos["combination"]) == ["2 c + 8 d", "5 a + 3 b + 2 c"]
-    assert list(combos["double count"]) == [True, False]
+    assert list(combos["combination"]) == ["2 c + 8 d", "5 a + 3 b + 2 c"]  # labels, first letter lower
+    assert list(combos[participation.DOUBLE_COUNT]) == ["yes", "no"]
     assert list(combos["leaves out"]) == ["a, b", "d"]
     assert participation.reproducing_combinations(parts, 100).empty
 
@@ -83,15 +83,15 @@ def test_article_lists_63_entities_and_states_47_delegations(facts):
     # 20+9+2+10+6 and 9+22+10+6: both count the six organisations beside their ten bodies
     assert (values["whole_combinations"], values["whole_double_counting"]) == (2, 2)
     assert values["all_but_one"] == [{"part": 4, "of": 20, "group": "states"},
-                                     {"part": 6, "of": 22, "group": "research institutions"}]
+                                     {"part": 6, "of": 22, "group": "research and educational institutions"}]
 
 
 def test_partial_counts_take_part_of_exactly_one_group():
     parts = synthetic({"a": 5, "b": 3, "c": 4})
     ways = participation.partial_counts(parts, 7)
     # a whole + 2 of b or of c; b whole + 4 of a (4 of c would be all of c); c whole + 3 of a
-    found = {(w, p, n) for w, p, n in zip(ways["whole groups"], ways["part of"], ways["part counted"],
-                                           strict=True)}
+    found = {(w, p, n) for w, p, n in zip(ways[participation.WHOLE], ways[participation.PART_OF],
+                                           ways[participation.PART], strict=True)}
     assert found == {("a", "b", 2), ("a", "c", 2), ("b", "a", 4), ("c", "a", 3)}
 
 
@@ -310,7 +310,8 @@ def test_listing_values_follow_the_stated_total(facts):
 def test_listing_phrases_say_whether_every_whole_reading_double_counts(facts):
     phrases = participation.listing_phrases(participation.listing_values(facts))
     assert phrases["double_count"] == "and every one of them adds"  # 2 of 2 count twice
-    assert phrases["all_but_one"] == "4 of the 20 states, or 6 of the 22 research institutions"
+    assert phrases["all_but_one"] == ("4 of the 20 states, "
+                                      "or 6 of the 22 research and educational institutions")
     assert repr(phrases["double_count"]) == "and every one of them adds"  # shown without quotes
 
 
@@ -326,10 +327,11 @@ def test_listing_phrases_count_the_double_counting_readings_when_not_all_do():
 def test_combinations_name_what_they_count_and_leave_out():
     parts = synthetic({"a": 5, "b": 3, "c": 2, "d": 8}, represented=("d",))
     combos = participation.reproducing_combinations(parts, 8)
-    assert list(combos.columns) == ["combination", "counts as delegations", "leaves out", "double count"]
+    assert list(combos.columns) == ["combination", "counts as delegations", "leaves out",
+                                    "counts some delegations twice"]
     assert [tuple(r) for r in combos.itertuples(index=False)] == [
-        ("8 d", "d", "a, b, c", True),
-        ("5 a + 3 b", "a, b", "c, d", False),
+        ("8 d", "d", "a, b, c", "yes"),
+        ("5 a + 3 b", "a, b", "c, d", "no"),
     ]
     everything = participation.reproducing_combinations(parts, 18)
     assert list(everything["leaves out"]) == ["nothing"]
@@ -383,3 +385,39 @@ def test_chart_alt_texts_of_the_article(facts):
         "reaching 63. "
         "The bottom bar is the stated total of 47 delegations. An arrow marks the gap of +16."
     )
+
+
+def test_full_members_of_the_two_organisations_in_september_2024(facts):
+    members = participation.full_members(facts.membership)
+    assert (members["sco"], members["cis"], members["both"], members["distinct"]) == (10, 9, 6, 13)
+    assert members["in_both"] == ["Belarus", "Kazakhstan", "Kyrgyzstan", "Russia", "Tajikistan", "Uzbekistan"]
+    assert members["cis_only"] == ["Armenia", "Azerbaijan", "Moldova"]
+    # 20 states, of which at most 13 full members: at least 7 observers, dialogue partners or associates
+    assert participation.member_values(facts.membership, 20) == {
+        "sco": 10, "cis": 9, "both": 6, "distinct": 13, "stated": 20, "non_members_at_least": 7}
+
+
+def test_member_values_count_only_full_members_and_never_go_below_zero():
+    membership = pd.DataFrame({"state": ["A", "A", "B", "C", "D"],
+                               "organisation": ["sco", "cis", "sco", "cis", "sco"],
+                               "status": ["member", "member", "member", "associate_member", "observer"],
+                               "sources": ["s"] * 5})
+    assert participation.member_values(membership, 5)["distinct"] == 2  # A once; C and D are not members
+    assert participation.member_values(membership, 5)["non_members_at_least"] == 3
+    assert participation.member_values(membership, 1)["non_members_at_least"] == 0
+
+
+def test_readers_tables_carry_no_code_of_the_data(facts):
+    """'cis_bodies', 'dialogue_partner', True/False: none reaches a reader's table."""
+    total = int(participation.stated_total(facts)["value"])
+    frames = [participation.reproducing_combinations(facts.participation, total),
+              participation.partial_counts(participation.participants(facts), total),
+              participation.membership_table(facts.membership, facts.sources).reset_index()]
+    for frame in frames:
+        cells = [str(c) for c in frame.columns] + [str(v) for v in frame.to_numpy().ravel()]
+        assert not [c for c in cells if "_" in c or c in ("True", "False")], frame.columns
+    shown = participation.membership_table(facts.membership, facts.sources)
+    assert set(shown["standing"]) == {"member", "observer", "dialogue partner", "associate member"}
+    assert set(shown["organisation"]) == {"SCO", "CIS"}
+    assert shown.loc["Turkmenistan", "sources"].startswith("CIA World Factbook")
+    assert participation.status_label("sco", "dialogue_partner") == "SCO dialogue partner"

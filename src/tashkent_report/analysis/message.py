@@ -67,7 +67,9 @@ def figures_across(across: pd.DataFrame, figures: pd.DataFrame, sources: pd.Data
     table = across.assign(cell=cell).pivot(index="figure", columns="source", values="cell")
     table = table.reindex(index=[f for f in figures["id"] if f in set(across["figure"])])
     table.columns = [outlet.get(c, c) for c in table.columns]
-    table.insert(0, "UzA (French article)", figures.set_index("id").loc[table.index, "value"].astype(int))
+    by_id = figures.set_index("id")
+    table.insert(0, "UzA (French article)", by_id.loc[table.index, "value"].astype(int))
+    table.index = pd.Index(by_id.loc[table.index, "counts"], name="the article's figure")  # words, not ids
     return table.fillna("absent")
 
 

@@ -8,6 +8,26 @@ import pandas as pd
 
 from tashkent_report.analysis.model import Facts, cited_as, paragraph_of
 
+DOUBLE_COUNT = "counts some delegations twice"
+
+
+def readable(code: str) -> str:
+    """A code of the data ('cis_bodies', 'dialogue_partner') in a reader's words."""
+    return READABLE.get(code, str(code).replace("_", " "))
+
+
+def group_names(parts: pd.DataFrame) -> dict[str, str]:
+    """Each group's name for a reader, from its English label where the table has one
+    ('CIS working bodies', 'research and educational institutions'), else from its code."""
+    if "label_en" not in parts:
+        return {code: readable(code) for code in parts["org_type"]}
+    return {code: label if label[1:2].isupper() else label[:1].lower() + label[1:]
+            for code, label in zip(parts["org_type"], parts["label_en"], strict=True)}
+
+
+READABLE = {"cis_bodies": "CIS working bodies", "sco_bodies": "SCO working bodies",
+            "dialogue_partner": "dialogue partner", "associate_member": "associate member"}
+
 UNIT_SINGULAR = {
     "states": "state",
     "bodies": "body",
@@ -103,7 +123,7 @@ def reproducing_combinations(parts: pd.DataFrame, total: int) -> pd.DataFrame:
     ``parts`` needs org_type, value and level; a set holding a 'represented' row beside the
     bodies that represent it counts the same delegations twice, and is flagged.
     """
-    rows = []
+    rows, name = [], group_names(parts)
     items = list(parts[["org_type", "value", "level"]].itertuples(index=False))
     for size in range(1, len(items) + 1):
         for combo in combinations(items, size):
@@ -112,19 +132,16 @@ def reproducing_combinations(parts: pd.DataFrame, total: int) -> pd.DataFrame:
             chosen = {i.org_type for i in combo}
             rows.append(
                 {
-                    "combination": " + ".join(f"{i.value} {i.org_type}" for i in combo),
-                    "counts as delegations": ", ".join(i.org_type for i in combo),
-                    "leaves out": ", ".join(i.org_type for i in items if i.org_type not in chosen)
-                    or "nothing",
-                    "double count": any(
-                        i.level == "represented" for i in combo
-                    ),
+                    "combination": " + ".join(f"{i.value} {name[i.org_type]}" for i in combo),
+                    "counts as delegations": ", ".join(name[i.org_type] for i in combo),
+                    "leaves out": ", ".join(name[i.org_type] for i in items
+                                            if i.org_type not in chosen) or "nothing",
+                    DOUBLE_COUNT: "yes" if any(i.level == "represented" for i in combo) else "no",
                 }
             )
     return pd.DataFrame(
         rows,
-        columns=["combination", "counts as delegations", "leaves out",
-                 "double count"],
+        columns=["combination", "counts as delegations", "leaves out", DOUBLE_COUNT],
     )
 
 
@@ -192,6 +209,10 @@ def pool_alt(pool: pd.DataFrame, stated: int) -> str:
     )
 
 
+WHOLE, WHOLE_SUM = "groups counted whole", "their sum"
+PART_OF, PART, OUT_OF = "group counted in part", "members counted", "out of"
+
+
 def partial_counts(parts: pd.DataFrame, total: int) -> pd.DataFrame:
     """Ways to reach the total with whole groups plus part of exactly one other group.
 
@@ -200,7 +221,7 @@ def partial_counts(parts: pd.DataFrame, total: int) -> pd.DataFrame:
     nor rules out.
     """
     items = list(parts.loc[parts["level"] == "participant", ["org_type", "value"]].itertuples(index=False))
-    rows = []
+    rows, name = [], group_names(parts)
     for size in range(0, len(items)):
         for combo in combinations(items, size):
             whole = sum(int(i.value) for i in combo)
@@ -209,10 +230,10 @@ def partial_counts(parts: pd.DataFrame, total: int) -> pd.DataFrame:
                 need = int(total) - whole
                 if other.org_type in chosen or not 0 < need < int(other.value):
                     continue
-                rows.append({"whole groups": ", ".join(i.org_type for i in combo) or "none",
-                             "sum of whole groups": whole, "part of": other.org_type,
-                             "part counted": need, "of": int(other.value)})
-    columns = ["whole groups", "sum of whole groups", "part of", "part counted", "of"]
+                rows.append({WHOLE: ", ".join(name[i.org_type] for i in combo) or "none",
+                             WHOLE_SUM: whole, PART_OF: name[other.org_type],
+                             PART: need, OUT_OF: int(other.value)})
+    columns = [WHOLE, WHOLE_SUM, PART_OF, PART, OUT_OF]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -223,19 +244,18 @@ def listing_values(facts: Facts) -> dict:
     whole = reproducing_combinations(facts.participation, total)
     partial = partial_counts(parts, total)
     # The readings that keep every group whole but one (each leaves out as many entities as any other).
-    all_but_one = partial[partial["whole groups"].str.count(",") + 1 == result["parts"] - 1]
+    all_but_one = partial[partial[WHOLE].str.count(",") + 1 == result["parts"] - 1]
     return {
         "groups": result["parts"],
         "entities": result["sum_of_parts"],
         "delegations": total,
         "difference": abs(result["difference"]),
         "whole_combinations": len(whole),
-        "whole_double_counting": int(whole["double count"].sum()),
+        "whole_double_counting": int((whole[DOUBLE_COUNT] == "yes").sum()),
         "partial_ways": len(partial),
         "all_but_one": [
-            {"part": int(r["part counted"]), "of": int(r["of"]),
-             "group": str(r["part of"]).replace("_", " ")}
-            for _, r in all_but_one.sort_values("part counted").iterrows()
+            {"part": int(r[PART]), "of": int(r[OUT_OF]), "group": str(r[PART_OF])}
+            for _, r in all_but_one.sort_values(PART).iterrows()
         ],
     }
 
@@ -264,3 +284,47 @@ def listing_phrases(values: dict) -> dict:
         double = f"and {values['whole_double_counting']} of them add"
     parts = [f"{r['part']} of the {r['of']} {r['group']}" for r in values["all_but_one"]]
     return {"double_count": Phrase(double), "all_but_one": Phrase(", or ".join(parts))}
+
+
+def full_members(membership: pd.DataFrame) -> dict:
+    """Full members of the SCO and of the CIS (as the table dates them, September 2024), and how
+    many states that makes once the states in both are counted once."""
+    members = membership[membership["status"] == "member"]
+    sco = set(members.loc[members["organisation"] == "sco", "state"])
+    cis = set(members.loc[members["organisation"] == "cis", "state"])
+    return {"sco": len(sco), "cis": len(cis), "both": len(sco & cis), "distinct": len(sco | cis),
+            "in_both": sorted(sco & cis), "sco_only": sorted(sco - cis), "cis_only": sorted(cis - sco)}
+
+
+def member_values(membership: pd.DataFrame, stated: int) -> dict:
+    """The numbers of the 'who could have come' passage: the full members of the two
+    organisations, and what the article's count of states implies about the others.
+
+    If every full member of either organisation came, the stated count still leaves
+    ``non_members_at_least`` states that are observers, dialogue partners or associates;
+    fewer full members present would raise it.
+    """
+    counts = full_members(membership)
+    return {
+        "sco": counts["sco"], "cis": counts["cis"], "both": counts["both"],
+        "distinct": counts["distinct"], "stated": int(stated),
+        "non_members_at_least": max(int(stated) - counts["distinct"], 0),
+    }
+
+
+def status_label(organisation: str, status: str) -> str:
+    """'SCO dialogue partner', 'CIS associate member': a membership row in a reader's words."""
+    return f"{organisation.upper()} {readable(status)}"
+
+
+def membership_table(membership: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """SCO and CIS membership in a reader's words, one row per state and standing, with the short
+    citations of its sources: 'SCO', 'dialogue partner', never the table's codes."""
+    names = cited_as(sources)
+    return pd.DataFrame({
+        "state": membership["state"],
+        "organisation": membership["organisation"].str.upper(),
+        "standing": [readable(s) for s in membership["status"]],
+        "note": membership["note"].fillna("") if "note" in membership else "",
+        "sources": ["; ".join(names.get(i, i) for i in str(ids).split(";")) for ids in membership["sources"]],
+    }).set_index("state")

@@ -16,22 +16,46 @@ JOINT = "rats_10_cis_02"  # the Tashkent event: the 10th RATS and 2nd CIS confer
 QUALIFIERS = {"more_than": "more than ", "about": "about ", "exactly": ""}
 
 
+def when(start) -> pd.Timestamp:
+    """A start date as precise as a page gives it, as a point on a time axis: a day as it is, a
+    month at its 15th, a year at 1 July (the middle of what the page allows)."""
+    text = "" if pd.isna(start) else str(start)
+    if len(text) == 10:
+        return pd.Timestamp(text)
+    if len(text) == 7:
+        return pd.Timestamp(f"{text}-15")
+    if len(text) == 4:
+        return pd.Timestamp(f"{text}-07-01")
+    return pd.NaT
+
+
+def _earliest(starts: pd.Series) -> object:
+    """The earliest start any page gives, preferring a full date to a bare month or year of the
+    same period (a page that gives only '2023-09' does not move a '2023-09-20' to the 15th)."""
+    given = [str(s) for s in starts.dropna()]
+    if not given:
+        return pd.NA
+    return min(given, key=lambda s: (s[:4], s[5:7] or "99", s[8:10] or "99"))
+
+
 def editions(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per edition, in date order: series (rats, cis, joint), label, year (the earliest given).
+    """One row per edition, in date order: series (rats, cis, joint), label, year and date (the
+    earliest any page gives; see ``when`` for a page that gives only a month or a year).
 
     An edition no source dates is left out: it cannot be placed on a time axis.
     """
     rows = table.assign(year=pd.to_numeric(table["start"].str[:4], errors="coerce"))
     found = rows.groupby("event", sort=False).agg(
         rats=("rats_edition", "first"), cis=("cis_edition", "first"), year=("year", "min"),
-        first=("start", "min"))
+        first=("start", _earliest))
     found = found.dropna(subset=["year"])
     found["series"] = ["joint" if pd.notna(r) and pd.notna(c) else "rats" if pd.notna(r) else "cis"
                        for r, c in zip(found["rats"], found["cis"], strict=True)]
     found["label"] = [" + ".join(f"{name} {int(n)}" for name, n in (("RATS", r), ("CIS", c)) if pd.notna(n))
                       for r, c in zip(found["rats"], found["cis"], strict=True)]
     found["year"] = found["year"].astype(int)
-    return found.sort_values("first", kind="stable")[["series", "label", "year"]]
+    found["date"] = [when(f) for f in found["first"]]
+    return found.sort_values("date", kind="stable")[["series", "label", "year", "date"]]
 
 
 def _ordinal(n: int) -> str:
@@ -51,6 +75,12 @@ def _values(group: pd.DataFrame, column: str, qualifier: str | None = None) -> s
     return " / ".join(shown)
 
 
+def edition_name(row: pd.Series) -> str:
+    """'10th RATS and 2nd CIS', '3rd CIS': an edition as a reader names it."""
+    return " and ".join(f"{_ordinal(int(n))} {series}" for series, n in
+                        (("RATS", row["rats_edition"]), ("CIS", row["cis_edition"])) if pd.notna(n))
+
+
 def edition_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per edition, in date order, with the people and states any page gives (blank: none)."""
     name = cited_as(sources)
@@ -60,10 +90,9 @@ def edition_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     for event in order:
         group = table[table["event"] == event]
         first = group.iloc[0]
-        label = " and ".join(f"{_ordinal(int(n))} {series}" for series, n in
-                             (("RATS", first["rats_edition"]), ("CIS", first["cis_edition"])) if pd.notna(n))
+        label = edition_name(first)
         starts, ends = group["start"].dropna(), group["end"].dropna()
-        when = starts.min() if len(starts) else ""
+        when = _earliest(starts) if len(starts) else ""  # a full date before a bare month or year
         if len(ends) and when and ends.max() != when:
             when = f"{when} to {ends.max()}"
         rows.append({
@@ -110,7 +139,48 @@ def values(facts) -> object:
         "cis3_states": _one(table, "cis_03", "states"),
         "joint_people": _one(table, JOINT, "participants"),
         "joint_states": _one(table, JOINT, "states"),
+        "rats11_people": _one(table, "rats_11", "participants"),
+        "joint_editions": int((editions(table)["series"] == "joint").sum()),
+        "apart_after_joint": len(apart_after(table)),
     })
+
+
+def apart_after(table: pd.DataFrame, event: str = JOINT) -> pd.DataFrame:
+    """The editions held after the joint one, each in one series only: the evidence, so far,
+    that the joint format did not become the rule."""
+    found = editions(table)
+    later = found[found["date"] > found.loc[event, "date"]]
+    return later[later["series"] != "joint"]
+
+
+def chair_test(table: pd.DataFrame, chairs: pd.DataFrame) -> pd.DataFrame:
+    """Each CIS conference beside the state chairing the CIS that year: does the chair's capital
+    host it? One row per CIS edition, in date order."""
+    found = editions(table)
+    found = found[found["series"].isin(["cis", "joint"])]
+    first = table.drop_duplicates("event").set_index("event")
+    chair = chairs.set_index("year")
+    rows = []
+    for event, row in found.iterrows():
+        held, year = first.loc[event, "city"], int(row["year"])
+        capital = chair.loc[year, "capital"] if year in chair.index else None
+        rows.append({"edition": edition_name(first.loc[event]), "year": year, "held in": held,
+                     "CIS chair": chair.loc[year, "chair"] if capital else "not known",
+                     "chair's capital": capital or "not known",
+                     "chair hosts": "yes" if capital == held else "no",
+                     "joint with RATS": "yes" if row["series"] == "joint" else "no"})
+    return pd.DataFrame(rows).set_index("edition")
+
+
+def chair_values(table: pd.DataFrame, chairs: pd.DataFrame) -> dict:
+    """The numbers of the chairmanship passage: CIS editions, how many the chair's capital
+    hosted, and whether every exception is a joint edition."""
+    test = chair_test(table, chairs)
+    exceptions = test[test["chair hosts"] == "no"]
+    return {"cis_editions": len(test), "chair_hosted": int((test["chair hosts"] == "yes").sum()),
+            "exceptions": len(exceptions),
+            "exceptions_all_joint": bool((exceptions["joint with RATS"] == "yes").all()),
+            "exception_cities": ", ".join(exceptions["held in"])}
 
 
 def chart_alt(table: pd.DataFrame, baseline: int) -> str:
