@@ -22,7 +22,7 @@ import base64
 import re
 from pathlib import Path
 
-from nbconvert.exporters import Exporter, HTMLExporter
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, Set, default
 from traitlets.config import Config
@@ -174,10 +174,13 @@ class ReportHTMLExporter(HTMLExporter):
 
     @default("default_preprocessors")
     def _default_preprocessors_default(self):
-        # --execute also evaluates the Markdown cells' {eval} expressions, as JupyterLab does.
-        stock = "nbconvert.preprocessors.ExecutePreprocessor"
-        return [ReportExecutePreprocessor if p == stock else p
-                for p in Exporter.default_preprocessors.default_args[0]]
+        # Explicit, in order: nbconvert's own that its flags enable (--clear-output, --execute,
+        # which here also evaluates the Markdown cells' {eval} expressions, as JupyterLab does),
+        # then the report's, after execution so that a removed cell still runs first.
+        return ["nbconvert.preprocessors.ClearOutputPreprocessor", ReportExecutePreprocessor,
+                "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
+                "nbconvert.preprocessors.HighlightMagicsPreprocessor",
+                ReportTagRemovePreprocessor, DropMystTargets, SubstituteExpressions]
 
     @property
     def default_config(self):
@@ -188,13 +191,9 @@ class ReportHTMLExporter(HTMLExporter):
             "kernel_manager_class": "tashkent_report.render.kernels.AsyncIPCKernelManager",
             "record_timing": False,
         }}))
+        for name in ("ReportTagRemovePreprocessor", "DropMystTargets", "SubstituteExpressions"):
+            config[name].enabled = True
         return config
-
-    def __init__(self, config=None, **kw):
-        super().__init__(config=config, **kw)
-        self.register_preprocessor(ReportTagRemovePreprocessor(parent=self), enabled=True)
-        self.register_preprocessor(DropMystTargets(parent=self), enabled=True)
-        self.register_preprocessor(SubstituteExpressions(parent=self), enabled=True)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         from tashkent_report.render.html import finish
