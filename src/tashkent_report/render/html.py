@@ -112,11 +112,12 @@ class Numbering(Preprocessor):
 
 
 def heading(source: str) -> tuple[int, str]:
-    """(level, text) of the heading a Markdown cell opens with."""
+    """(level, plain text) of the heading a Markdown cell opens with."""
     tokens = parser().parse(source)
     for token, inline in zip(tokens, tokens[1:], strict=False):
         if token.type == "heading_open":
-            return int(token.tag[1]), inline.content
+            text = "".join(t.content for t in inline.children if t.type in ("text", "code_inline"))
+            return int(token.tag[1]), text
     raise StructureError(f"a cell labelled as a section has no heading: {source[:60]!r}")
 
 
@@ -190,6 +191,7 @@ class RenderMarkdown(Preprocessor):
     """
 
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
+    labels: dict[str, str] = {}  # {label: what a link to it shows}, html.Numbering's
 
     def preprocess(self, nb, resources):
         self.labels = resources.get("labels", {})
