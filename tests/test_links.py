@@ -209,3 +209,14 @@ def test_the_environments_jupyterlab_draws_notebooks_whole():
                        "notebook-extension", "tracker.json")
     schema = json.loads(schema_file.read_text(encoding="utf-8"))["properties"]["windowingMode"]
     assert mode == "none" and mode in [choice["const"] for choice in schema["oneOf"]]
+
+
+def test_one_chapter_alone_that_opens_with_its_heading_has_no_contents():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [md("# Sources", tags=["appendix"]), md("Text."), md("# Tables", tags=["appendix"])]
+    for cell, label in zip(nb.cells, ("sec-sources", "text", "sec-tables"), strict=True):
+        cell.id = label
+    soup, _ = rendered(nb)
+    assert soup.find("nav") is None
+    assert [h.get_text(" ", strip=True) for h in soup.select("h1[id]")] == ["Appendix A. Sources",
+                                                                          "Appendix B. Tables"]

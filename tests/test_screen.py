@@ -12,16 +12,15 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from tashkent_report.analysis.tables import shown
+from tashkent_report.analysis.tables import shown, tidy_header
 from tashkent_report.config import FIGURES, NOTEBOOKS
 from tashkent_report.render.exporters import ReportHTMLExporter
-from tashkent_report.render.html import link_back, tidy_header
+from tashkent_report.render.html import link_back
 
 
 def tidied(frame: pd.DataFrame) -> BeautifulSoup:
-    soup = BeautifulSoup(shown(frame)._repr_html_(), "html.parser")
-    tidy_header(soup.find("table"))
-    return soup
+    """The table as a notebook shows it (tables.shown tidies its header)."""
+    return BeautifulSoup(shown(frame)._repr_html_(), "html.parser")
 
 
 def header(soup: BeautifulSoup) -> list[list[str]]:
@@ -55,10 +54,13 @@ def test_a_corner_without_a_name_is_a_data_cell_not_an_empty_header(name):
     assert [th for th in soup.find_all("th") if not th.get_text(strip=True)] == []
 
 
-def test_a_plain_table_is_left_as_pandas_wrote_it():
+def test_a_plain_table_is_left_as_pandas_wrote_it_and_tidying_twice_changes_nothing():
     frame = pd.DataFrame({"a": [1], "b": [2]})
-    before = shown(frame)._repr_html_()
-    assert str(tidied(frame)) == str(BeautifulSoup(before, "html.parser"))
+    soup = tidied(frame)
+    assert header(soup) == [["th:a", "th:b"]] and not soup.select("tbody th")
+    before = str(soup)
+    tidy_header(soup.find("table"))
+    assert str(soup) == before
 
 
 def table_notebook(*frames: pd.DataFrame) -> nbformat.NotebookNode:

@@ -81,9 +81,10 @@ class Table:
         body = frame.to_html(escape=True, border=0, index=not plain_index)
         opening = body[: body.index(">") + 1]
         body = body.replace(opening, '<table class="dataframe">', 1)
-        if not (self.row_ids or self.french or self.links):
-            return body
         soup = BeautifulSoup(body, "html.parser")
+        tidy_header(soup.find("table"))
+        if not (self.row_ids or self.french or self.links):
+            return str(soup)
         columns = list(frame.columns)
         offset = 0 if plain_index else 1
         for key, row in zip(frame.index, soup.select("tbody tr"), strict=True):
@@ -104,6 +105,41 @@ class Table:
     def __repr__(self) -> str:
         frame = self.frame.astype(object).where(self.frame.notna(), "")
         return frame.to_string()
+
+
+def _is_empty(cell) -> bool:
+    return not cell.get_text(strip=True)
+
+
+def tidy_header(table) -> None:
+    """No row of pandas' index names, and no empty header cell.
+
+    pandas writes the index's name(s) in a header row of their own, under the columns' names,
+    every other cell of it empty. Here the names take the empty cells at the head of the
+    row-header column(s), and their row goes. A header cell still empty after that (an index
+    without a name) heads nothing: it becomes a data cell.
+    """
+    head = table.find("thead")
+    rows = head.find_all("tr", recursive=False) if head else []
+    first_body = table.select_one("tbody tr")
+    levels = 0
+    if first_body is not None:
+        for cell in first_body.find_all(["th", "td"], recursive=False):
+            if cell.name != "th":
+                break
+            levels += 1
+    if len(rows) >= 2 and levels:
+        names = rows[-1].find_all(["th", "td"], recursive=False)
+        if len(names) > levels and all(_is_empty(c) for c in names[levels:]):
+            corner = rows[-2].find_all(["th", "td"], recursive=False)[:levels]
+            for cell, name in zip(corner, names[:levels], strict=False):
+                if not _is_empty(name):
+                    cell.clear()
+                    cell.string = name.get_text(strip=True)
+            rows[-1].decompose()
+    for cell in table.find_all("th"):
+        if _is_empty(cell):
+            cell.name = "td"
 
 
 def shown(frame: pd.DataFrame, **marks) -> Table:

@@ -61,7 +61,7 @@ class Numbering(Preprocessor):
         chapter = str(resources.get("metadata", {}).get("name", ""))[:2]
         labels, contents, counts = {}, [], {"Figure": 0, "Table": 0}
         top, sub, appendices, chapters = "", 0, 0, 0
-        resources["contents_before"] = None
+        resources["contents_before"] = first = None  # the contents go before the first chapter,
         for index, cell in enumerate(nb.cells):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
@@ -78,8 +78,8 @@ class Numbering(Preprocessor):
                         named = prefix or chapter
                         top = str(int(named) if named.isdigit() else chapters)
                     number, shown_as = f"{top}.", top if top.startswith("Appendix") else f"§{top}"
-                    if resources["contents_before"] is None and index:
-                        resources["contents_before"] = cell.id
+                    if first is None:  # unless it opens the notebook (one chapter alone)
+                        first = resources["contents_before"] = cell.id if index else ""
                 else:
                     sub += 1
                     number = f"{top.removeprefix('Appendix ')}.{sub}"
@@ -134,7 +134,6 @@ def caption_table(cell, float_: dict) -> None:
             continue
         soup = BeautifulSoup(markup, "html.parser")
         table = soup.find("table")
-        tidy_header(table)
         caption = soup.new_tag("caption")
         caption.append(BeautifulSoup(f"<strong>{float_['number']}. </strong>{float_['caption']}",
                                      "html.parser"))
@@ -145,41 +144,6 @@ def caption_table(cell, float_: dict) -> None:
             table["class"] = [*table.get("class", []), "short"]
         output["data"]["text/html"] = str(soup)
         return
-
-
-def _is_empty(cell) -> bool:
-    return not cell.get_text(strip=True)
-
-
-def tidy_header(table) -> None:
-    """No row of pandas' index names, and no empty header cell.
-
-    pandas writes the index's name(s) in a header row of their own, under the columns' names,
-    every other cell of it empty. Here the names take the empty cells at the head of the
-    row-header column(s), and their row goes. A header cell still empty after that (an index
-    without a name) heads nothing: it becomes a data cell.
-    """
-    head = table.find("thead")
-    rows = head.find_all("tr", recursive=False) if head else []
-    first_body = table.select_one("tbody tr")
-    levels = 0
-    if first_body is not None:
-        for cell in first_body.find_all(["th", "td"], recursive=False):
-            if cell.name != "th":
-                break
-            levels += 1
-    if len(rows) >= 2 and levels:
-        names = rows[-1].find_all(["th", "td"], recursive=False)
-        if len(names) > levels and all(_is_empty(c) for c in names[levels:]):
-            corner = rows[-2].find_all(["th", "td"], recursive=False)[:levels]
-            for cell, name in zip(corner, names[:levels], strict=False):
-                if not _is_empty(name):
-                    cell.clear()
-                    cell.string = name.get_text(strip=True)
-            rows[-1].decompose()
-    for cell in table.find_all("th"):
-        if _is_empty(cell):
-            cell.name = "td"
 
 
 class RenderMarkdown(Preprocessor):
