@@ -90,7 +90,8 @@ def test_a_table_holds_its_caption_and_scrolls_as_its_own_focusable_box():
     assert [th.get_text() for th in table.select("thead th")] == ["row", "a"]  # tidied
     assert soup.select_one(".jp-RenderedMarkdown a").get_text() == "Table 1"  # cross-reference numbered
     css = soup.find("style").get_text()
-    assert "@media screen { table.dataframe { display: block; overflow-x: auto; } }" in css
+    assert "@media screen {\n  table.dataframe { display: block; overflow-x: auto; }" in css
+    assert "table.dataframe > caption { position: sticky; left: 0;" in css  # in view as it scrolls
 
 
 def test_short_tables_are_marked_to_stay_whole_on_a_page_long_ones_not():
