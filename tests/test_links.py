@@ -181,7 +181,9 @@ def test_the_report_numbers_headings_and_floats_and_links_each_to_its_id():
                 if h["id"] != "toc-title"]
     assert headings == [("sec-one", "1. One"), ("sec-one-a", "1.1 First"), ("sec-two", "2. Two"),
                         ("sec-two-a", "2.1 Second, §1.1"), ("sec-app", "Appendix A. Sources")]
-    links = [(a["href"], a.get_text()) for a in soup.select_one(".jp-RenderedMarkdown p").find_all("a")]
+    prose = soup.select_one(".jp-RenderedMarkdown p")
+    assert prose.get_text() == "See §2.1, Figure 1 and Appendix A."
+    links = [(a["href"], a.get_text()) for a in prose.find_all("a")]
     assert links == [("#sec-two-a", "§2.1"), ("#fig-c", "Figure 1"), ("#sec-app", "Appendix A")]
     figure = soup.find("figure", id="fig-c")
     assert figure.find("figcaption").decode_contents() == "<strong>Figure 1. </strong>A <em>chart</em>."

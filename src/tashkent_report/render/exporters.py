@@ -162,11 +162,7 @@ class ReportPDFExporter(ReportHTMLExporter):
 
     @default("file_extension")
     def _file_extension_default(self):
-        return ".report.pdf"
-
-    @default("template_extension")
-    def _template_extension_default(self):
-        return ".html.j2"  # the HTML template renders the page that WeasyPrint lays out
+        return ".report.pdf"  # the HTML template renders the page that WeasyPrint lays out
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = super().from_notebook_node(nb, resources=resources, **kw)

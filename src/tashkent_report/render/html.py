@@ -21,6 +21,7 @@ import html
 import re
 
 from bs4 import BeautifulSoup
+from markdown_it.token import Token
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
@@ -179,21 +180,20 @@ class RenderMarkdown(Preprocessor):
         return cell, resources
 
     def inline(self, children, results, index, cell):
-        done, skip = [], False
+        done, label = [], None
         for token in children:
-            if skip:
-                skip = token.type != "link_close"
-                if skip:
-                    continue
             if is_eval(token):
                 token = html_token(self.value(token.content, results, index, cell))
-            elif token.type == "link_open":
+            elif token.type == "link_open":  # a link to a labelled cell: to its id, its text its label
                 _, _, fragment = token.attrGet("href").partition("#")
-                label = fragment.removeprefix(CELL)
-                if fragment.startswith(CELL) and label in self.labels:
-                    token.attrSet("href", f"#{label}")
-                    done += [token, html_token(html.escape(self.labels[label]))]
-                    skip = True
+                label = self.labels.get(fragment.removeprefix(CELL)) if fragment.startswith(CELL) else None
+                if label:
+                    token.attrSet("href", f"#{fragment.removeprefix(CELL)}")
+                    done += [token, html_token(html.escape(label))]
+                    continue
+            elif label:  # the link's typed text ("§", "Table"), up to its end
+                label = None if token.type == "link_close" else label
+                if label:
                     continue
             done.append(token)
         return done
@@ -213,18 +213,17 @@ class RenderMarkdown(Preprocessor):
         return text
 
 
-def html_token(content: str):
-    from markdown_it.token import Token
-
+def html_token(content: str) -> Token:
     return Token("html_inline", "", 0, content=content)
 
 
 LOCAL_LINK = re.compile(r"^(?:[\w.-]+\.ipynb)?#(?P<fragment>.+)$")
 
 
-def localise(soup: BeautifulSoup) -> list[str]:
+def localise(soup: BeautifulSoup, unlink: bool) -> list[str]:
     """Links written for JupyterLab (``05-appendix.ipynb#q-delegations``) made links within the
-    page (``#q-delegations``); returns the fragments that find nothing on the page."""
+    page (``#q-delegations``); returns the fragments that find nothing on the page, whose links
+    become their text if ``unlink`` (a chapter rendered alone links to others)."""
     ids = {element["id"] for element in soup.find_all(id=True)}
     broken = []
     for link in soup.find_all("a", href=LOCAL_LINK):
@@ -232,6 +231,8 @@ def localise(soup: BeautifulSoup) -> list[str]:
         link["href"] = f"#{fragment}"
         if fragment not in ids or fragment.startswith(CELL):
             broken.append(fragment)
+            if unlink:
+                link.unwrap()
     return list(dict.fromkeys(broken))
 
 
@@ -255,14 +256,6 @@ def mark_french(soup: BeautifulSoup) -> None:
             if piece:
                 node.insert_before(piece)
         node.extract()
-
-
-def unlink(soup: BeautifulSoup, targets: list[str]) -> None:
-    """Links to these anchors become their text (a chapter rendered alone links to others)."""
-    hrefs = {f"#{target}" for target in targets}
-    for link in soup.find_all("a", href=True):
-        if link["href"] in hrefs:
-            link.unwrap()
 
 
 def section_name(element) -> str | None:
@@ -325,8 +318,6 @@ def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
     """The finished HTML, and the links that point nowhere on the page (text, if unlink_broken)."""
     soup = BeautifulSoup(page, "html.parser")
     mark_french(soup)
-    broken = localise(soup)
-    if broken and unlink_broken:
-        unlink(soup, broken)
+    broken = localise(soup, unlink_broken)
     link_back(soup)
     return str(soup), broken
