@@ -37,21 +37,19 @@ def printed(markdown: str):
 
 
 def test_a_number_typed_into_markdown_stops_naming_notebook_and_cell():
-    nbs = notebook(nbformat.v4.new_markdown_cell("## 1.2 Heading\n\nSee [§1.3](#sec-1.3)."),
+    typed = "## Heading\n\nSee [§](#cell-id=sec-x), [Table](#cell-id=tab-1)."
+    nbs = notebook(nbformat.v4.new_markdown_cell(typed),
                    nbformat.v4.new_markdown_cell("The article lists 63 entities."))
     with pytest.raises(audit.AuditError) as caught:
         audit.check(nbs, FIGURES)
     assert "notebooks/09-test.ipynb, cell 2 (id c1): the number '63'" in str(caught.value)
 
 
-def test_a_myst_target_is_a_label_not_prose_its_heading_number_allowed_as_before():
-    labelled = notebook(nbformat.v4.new_markdown_cell("(sec-1.2)=\n## 1.2 Heading\n\nText."))
-    plain = notebook(nbformat.v4.new_markdown_cell("## 1.2 Heading\n\nText."))
-    result = audit.check(labelled, FIGURES)
-    assert list(result["status"]) == ["allowed"]  # the heading's 1.2; the label's is not read
-    assert result.equals(audit.check(plain, FIGURES))
-    with pytest.raises(audit.AuditError, match=r"'1\.2' .*\(1 more\)"):  # a target only alone on its line
-        audit.check(notebook(nbformat.v4.new_markdown_cell("(sec-1.2)= and 7 more")), FIGURES)
+def test_a_section_number_typed_into_a_heading_or_a_reference_stops():
+    """Section, figure and table numbers are computed when the report renders, never typed."""
+    for typed in ("## 1.2 Heading", "As [§1.3](#cell-id=sec-x) shows.", "As Table 4 shows."):
+        with pytest.raises(audit.AuditError, match="cell 1 "):
+            audit.check(notebook(nbformat.v4.new_markdown_cell(typed)), FIGURES)
 
 
 def test_number_words_count_too():
@@ -62,7 +60,8 @@ def test_number_words_count_too():
 def test_numbers_inserted_by_name_quotes_and_allowed_forms_pass():
     nbs = notebook(evaluated("The article states {eval}`n` delegations in total.", n=47),
                    nbformat.v4.new_markdown_cell("« vingt-deux institutions » on 4 September 2024, "
-                                                 "Table 3 and statement 2 (paragraph 4); `make test`."))
+                                                 "[Table](#cell-id=tab-3) and statement 2 (paragraph 4); "
+                                                 "`make test`."))
     result = audit.check(nbs, FIGURES)
     assert list(result["status"]).count("named") == 1
     assert set(result["status"]) == {"named", "allowed"}
@@ -104,14 +103,17 @@ def test_the_title_block_is_audited_and_named_as_such():
         audit.check([], FIGURES, title=["The 21st conference"])
 
 
-def test_captions_may_hold_data_values_but_not_others():
-    cell = nbformat.v4.new_code_cell("")
-    meta = {"image/png": {"caption": "Chart", "alt": "A bar of 47."}}
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": ""}, metadata=meta)]
+def test_alt_texts_may_hold_data_values_typed_captions_not():
+    cell = nbformat.v4.new_code_cell("#| fig-cap: A chart of the delegations.\nchart()")
+    meta = {"image/svg+xml": {"alt": "A bar of 47."}}
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg/>"}, metadata=meta)]
     assert set(audit.check(notebook(cell), FIGURES)["status"]) == {"data"}
-    cell.outputs[0]["metadata"]["image/png"]["alt"] = "A bar of 48."
+    cell.outputs[0]["metadata"]["image/svg+xml"]["alt"] = "A bar of 48."
     with pytest.raises(audit.AuditError, match="'48' in its alt"):
         audit.check(notebook(cell), FIGURES)
+    typed = nbformat.v4.new_code_cell("#| tbl-cap: >-\n#|   The 47 delegations.\ntable()")
+    with pytest.raises(audit.AuditError, match=r"cell 1 \(id c0\): the number '47' in its caption"):
+        audit.check(notebook(typed), FIGURES)
 
 
 def test_counts_add_up_by_status():

@@ -10,10 +10,18 @@ import json
 import nbformat
 import pytest
 
+from tashkent_report.analysis.myst import stored as stored_results
 from tashkent_report.config import NOTEBOOKS
 from tashkent_report.render import expressions
 from tashkent_report.render import pipeline as build
 from tashkent_report.render.exporters import ReportHTMLExporter
+from tashkent_report.render.html import RenderMarkdown
+
+
+def substitute(cell, strict=True):
+    """The one-paragraph cell as the report renders it (html.RenderMarkdown), without its <p>."""
+    done, _ = RenderMarkdown(strict=strict).preprocess_cell(nbformat.from_dict(cell), {}, 0)
+    return done.source.strip().removeprefix("<p>").removesuffix("</p>")
 
 
 def write(tmp_path, *cells, name="09-test.ipynb"):
@@ -47,7 +55,7 @@ def test_the_build_stores_results_where_jupyterlab_myst_reads_them(tmp_path):
     assert [item["expression"] for item in stored] == ["n", "v", "'l’OCS'"]
     assert stored[0]["result"] == {"status": "ok", "data": {"text/plain": "47"}, "metadata": {}}
     assert stored[1]["result"]["data"]["text/html"] == '<a class="num" href="#q-states">20</a>'
-    rendered = expressions.substitute(nb.cells[1])
+    rendered = substitute(nb.cells[1])
     assert rendered == ('<span class="eval" data-expression="n">47</span> delegations, '
                         '<a class="num" href="#q-states">20</a> states, '
                         '<span class="eval" data-expression="&#x27;l’OCS&#x27;">l’OCS</span>.')
@@ -56,7 +64,7 @@ def test_the_build_stores_results_where_jupyterlab_myst_reads_them(tmp_path):
 def test_each_expression_sees_the_cells_above_it_as_after_run_all(tmp_path):
     path = write(tmp_path, code("n = 1"), markdown("{eval}`n`"), code("n = 2"), markdown("{eval}`n`"))
     nb = build.execute(path)
-    assert [expressions.stored(nb.cells[i])["n"]["data"]["text/plain"] for i in (1, 3)] == ["1", "2"]
+    assert [stored_results(nb.cells[i])["n"]["data"]["text/plain"] for i in (1, 3)] == ["1", "2"]
 
 
 def test_an_undefined_name_stops_the_build_naming_notebook_cell_and_expression(tmp_path):
@@ -71,8 +79,8 @@ def test_an_undefined_name_stops_the_build_naming_notebook_cell_and_expression(t
 def test_a_missing_result_stops_a_strict_rendering_and_shows_as_code_otherwise():
     cell = markdown("{eval}`n` delegations")
     with pytest.raises(expressions.ExpressionError, match="has no result: run the notebook"):
-        expressions.substitute(cell)
-    assert expressions.substitute(cell, strict=False) == "<code>n</code> delegations"
+        substitute(cell)
+    assert substitute(cell, strict=False) == "<code>n</code> delegations"
 
 
 def test_nbconvert_execute_with_the_report_exporter_evaluates_expressions(tmp_path):
@@ -110,8 +118,8 @@ def test_committed_notebooks_hold_a_result_for_every_expression_and_no_other():
             where = f"{path.name}, cell {index + 1}: run make execute"
             if cell.cell_type != "markdown":
                 continue
-            assert list(expressions.stored(cell)) == expressions.expressions(cell.source), where
-            assert all(r["status"] == "ok" for r in expressions.stored(cell).values()), where
+            assert list(stored_results(cell)) == expressions.expressions(cell.source), where
+            assert all(r["status"] == "ok" for r in stored_results(cell).values()), where
 
 
 def string_share(source: str) -> tuple[int, float]:
@@ -152,5 +160,5 @@ def test_the_methods_chapter_states_the_audit_of_the_notebooks_as_executed():
     result = audit.counts(audit.audit(notebooks, load_facts().figures))
     methods = dict(notebooks)[NOTEBOOKS / "04-methods.ipynb"]
     stated = {e: r["data"]["text/plain"] for c in methods.cells if c.cell_type == "markdown"
-              for e, r in expressions.stored(c).items() if e.startswith("counted.")}
+              for e, r in stored_results(c).items() if e.startswith("counted.")}
     assert stated == {f"counted.{k}": str(v) for k, v in vars(result).items()}

@@ -8,6 +8,7 @@ without the associate member; of the message's 14 points, the French carries sta
 and 2 and 3 in part.
 """
 
+import html
 import re
 
 import nbformat
@@ -15,8 +16,9 @@ import pytest
 
 from tashkent_report.analysis import findings
 from tashkent_report.analysis.dataset import Facts, load_facts
+from tashkent_report.analysis.myst import expressions
 from tashkent_report.config import APPENDIX, NOTEBOOKS
-from tashkent_report.render import expressions
+from tashkent_report.render.html import RenderMarkdown
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +34,35 @@ def cell():
     return found
 
 
-def plain(markdown: str) -> str:
+def plain(markup: str) -> str:
     """The text as a reader reads it: markup dropped, one space between words."""
-    return " ".join(re.sub(r"<[^>]+>", "", markdown).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", markup)).split())
 
 
-def items(markdown: str) -> list[str]:
-    return [plain(item) for item in re.split(r"(?m)^\d+\. ", markdown) if item.strip()]
+def items(markup: str) -> list[str]:
+    return [plain(item) for item in markup.split("<li>")[1:]]
+
+
+def rendered(cell) -> str:
+    """The findings as the report renders them (HTML), from the results the cell stores."""
+    shown, _ = RenderMarkdown(strict=True).preprocess_cell(nbformat.from_dict(cell), {}, 0)
+    return shown.source
 
 
 def rendered_with(cell, values) -> str:
     """The findings with each expression evaluated against ``values`` (as the kernel would)."""
     names = {"fig": values.fig, "listing": values.listing, "pool": values.pool, "msg": values.message,
              "past": values.series}
-
-    def shown(match):
-        value = eval(match.group(1), {}, names)  # the notebook's own expressions, on our values
-        return value._repr_html_() if hasattr(value, "_repr_html_") else str(value)
-
-    return expressions.ROLE.sub(shown, cell.source)
+    fresh = nbformat.from_dict(cell)
+    fresh.metadata["user_expressions"] = []
+    for expression in expressions(cell.source):
+        value = eval(expression, {}, names)  # the notebook's own expressions, on our values
+        data = {"text/plain": str(value)}
+        if hasattr(value, "_repr_html_"):
+            data["text/html"] = value._repr_html_()
+        fresh.metadata["user_expressions"].append(
+            {"expression": expression, "result": {"status": "ok", "data": data, "metadata": {}}})
+    return rendered(fresh)
 
 
 def copied(facts: Facts) -> Facts:
@@ -60,15 +72,15 @@ def copied(facts: Facts) -> Facts:
 
 def check_findings(found: list[str]) -> None:
     series, joint, threats, who, organisers, selection, attribution = found
-    assert series.startswith("**Larger than any earlier edition with a count")
+    assert series.startswith("Larger than any earlier edition with a count")
     assert "(judgement, low confidence)" in series
     assert "Some 250 representatives, of the authorities of 20 countries and of the bodies" in series
     assert "against the 200 people the RATS conference had \"grown to\", the 16 and 17 states" in series
     assert "and the 13 of the first CIS conference" in series
     assert "Only 5 of the 9 other editions the pages report give any number" in series
-    assert joint.startswith("**Joint once, built on existing cooperation** (judgement, moderate confidence)")
+    assert joint.startswith("Joint once, built on existing cooperation (judgement, moderate confidence)")
     assert "(judgement, low confidence)" in threats and "names no terrorist group" in threats
-    assert who.startswith("**Who came, as the article counts it.** Some 250 representatives")
+    assert who.startswith("Who came, as the article counts it. Some 250 representatives")
     assert "of 20 countries" in who and "9 CIS and 2 SCO working bodies" in who
     assert "22 research and educational institutions" in who and "10 bodies representing 6" in who
     assert "lists 63 entities and states 47 delegations" in who
@@ -80,7 +92,7 @@ def check_findings(found: list[str]) -> None:
 
 
 def test_findings_state_the_articles_figures_as_the_notebook_stores_them(cell):
-    check_findings(items(expressions.substitute(cell)))
+    check_findings(items(rendered(cell)))
 
 
 def test_findings_evaluated_afresh_state_the_same(cell, facts):
@@ -89,15 +101,15 @@ def test_findings_evaluated_afresh_state_the_same(cell, facts):
 
 def test_each_finding_points_to_its_section(cell):
     found = re.split(r"(?m)^\d+\. ", cell.source)[1:]
-    # links into other chapters name the heading's cell: 03-context.ipynb#cell-id=sec-3-2
-    cells = [re.findall(r"\]\(\d\d-[\w-]+\.ipynb#cell-id=sec-(\d+)-(\d+)\)", item) for item in found]
-    sections = [[f"sec-{chapter}.{section}" for chapter, section in links] for links in cells]
-    assert sections == [["sec-3.2"], ["sec-3.3"], ["sec-3.4"], ["sec-1.2", "sec-1.3"], ["sec-1.4"],
-                        ["sec-2.3"], ["sec-2.4"]]
+    # links into other chapters name the heading's cell: 03-context.ipynb#cell-id=sec-event
+    sections = [re.findall(r"\]\(\d\d-[\w-]+\.ipynb#cell-id=(sec-[\w-]+)\)", item) for item in found]
+    assert sections == [["sec-conference-series"], ["sec-why-joint"], ["sec-threat-picture"],
+                        ["sec-entities-delegations", "sec-countries"], ["sec-figures-other-sources"],
+                        ["sec-french-summary"], ["sec-who-said"]]
 
 
 def test_article_figures_link_to_their_quotes(cell):
-    markdown = expressions.substitute(cell)
+    markdown = rendered(cell)
     for figure in ("representatives", "states", "cis_bodies", "sco_bodies", "research_institutions",
                    "international_bodies", "international_organisations", "delegations"):
         assert f'<a class="num" href="{APPENDIX}#q-{figure}">' in markdown, figure

@@ -1,17 +1,14 @@
 """Links that work in JupyterLab as in the report.
 
 In JupyterLab every chapter is its own notebook, so a link names what JupyterLab can find:
-- within a notebook, a heading by its MyST label (``[§1.4](#sec-1.4)``, the line ``(sec-1.4)=``
-  above the heading; jupyterlab-myst makes it a cross-reference), a table, quote or source by the
-  id its output carries (``#tab-…``), a chart by its cell's id (``#cell-id=fig-…``: a chart is a
-  PNG output, which carries no id);
-- in another chapter, the same with the chapter's file in front, and a heading by its cell's id
-  (``03-context.ipynb#cell-id=sec-3-1``: JupyterLab looks a heading up in another notebook only
-  by cell).
-
-The report, one page, turns each into the id of what it points to (html.localise). What
-JupyterLab does with these links was measured in a browser (tools/lab_links.py,
-docs/notebooks.md "Links").
+- a heading, a table or a chart by its cell's id, which is its label (``#cell-id=sec-event``,
+  ``#cell-id=tab-sources``, ``#cell-id=fig-series``), with the chapter's file in front when it is
+  in another chapter (``03-context.ipynb#cell-id=sec-event``): JupyterLab opens the notebook there;
+- a quote or a source by the id its output carries (``05-appendix.ipynb#q-delegations``).
+The link's text (``§``, ``Table``, ``Figure``) becomes the computed label in the report ("§3.1",
+"Table 4"), which is one page: each link becomes the id of what it points to (html.Numbering,
+html.RenderMarkdown, html.finish). What JupyterLab does with these links was measured in a
+browser (tools/lab_links.py, docs/notebooks.md "Links").
 """
 
 import json
@@ -23,30 +20,21 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from tashkent_report.analysis.myst import stored, targets, without_targets
+from tashkent_report.analysis.myst import options, stored
 from tashkent_report.config import APPENDIX, ROOT, chapters
-from tashkent_report.render.exporters import ReportHTMLExporter
-from tashkent_report.render.html import finish, section_number
+from tashkent_report.render.exporters import BrokenReferences, ReportHTMLExporter
 
 LINK = re.compile(r"\]\(([^)\s]*#[^)\s]+)\)")  # a Markdown link with a fragment
 HREF = re.compile(r'href="([^"]*#[^"]+)"')
 OUTPUT_ID = re.compile(r'\bid="([^"]+)"')
-HEADING = re.compile(r"^#+\s+(.*)$")
-
-
-def heading_number(cell) -> str | None:
-    """The section number of the heading a Markdown cell opens with, as the report numbers it."""
-    match = HEADING.match(without_targets(cell.source).split("\n", 1)[0])
-    return section_number(match.group(1)) if match else None
+CAPTIONS = {"fig-": "fig-cap", "tab-": "tbl-cap"}
 
 
 def anchors(nb) -> dict[str, set[str]]:
-    """What JupyterLab can find in a notebook: MyST labels, output ids, cell ids."""
-    found = {"label": set(), "id": set(), "cell": set()}
+    """What JupyterLab can find in a notebook: cell ids, and ids in outputs."""
+    found = {"id": set(), "cell": set()}
     for cell in nb.cells:
         found["cell"].add(cell.id)
-        if cell.cell_type == "markdown":
-            found["label"].update(targets(cell.source))
         for output in cell.get("outputs", []):
             found["id"].update(OUTPUT_ID.findall(output.get("data", {}).get("text/html", "")))
     return found
@@ -77,14 +65,8 @@ def problems(books: dict[str, object]) -> list[str]:
                 elif fragment.startswith("cell-id="):
                     if fragment.removeprefix("cell-id=") not in found[home]["cell"]:
                         wrong.append(f"{where}: no cell with that id in {home}")
-                elif fragment.startswith("sec-"):
-                    if file:
-                        wrong.append(f"{where}: a heading in another notebook is found by its cell "
-                                     "(#cell-id=sec-…)")
-                    elif fragment not in found[home]["label"]:
-                        wrong.append(f"{where}: no MyST target ({fragment})= in {home}")
-                elif fragment.startswith("fig-"):
-                    wrong.append(f"{where}: a chart is found by its cell (#cell-id=fig-…)")
+                elif fragment.startswith(("sec-", "fig-", "tab-")):
+                    wrong.append(f"{where}: a heading, table or chart is found by its cell (#cell-id=…)")
                 elif fragment not in found[home]["id"]:
                     wrong.append(f"{where}: no output of {home} has the id {fragment}")
     return wrong
@@ -100,29 +82,31 @@ def test_every_link_in_the_notebooks_finds_its_target_as_jupyterlab_looks_for_it
     assert problems(books) == []
 
 
-def test_every_numbered_heading_has_its_label_and_its_cells_id_every_chart_its_cells_id(books):
-    headings = charts = 0
+def test_every_label_is_a_cell_id_typed_once_and_every_number_is_computed(books):
+    headings = floats = 0
     for name, nb in books.items():
         for cell in nb.cells:
-            number = heading_number(cell) if cell.cell_type == "markdown" else None
-            if number:
+            found, _ = options(cell.source) if cell.cell_type == "code" else ({}, "")
+            if cell.cell_type == "markdown" and cell.id.startswith("sec-"):
                 headings += 1
-                assert targets(cell.source) == [f"sec-{number}"], (name, cell.id)
-                assert cell.id == "sec-" + number.replace(".", "-"), (name, number)
-            for output in cell.get("outputs", []):
-                figure = output.get("metadata", {}).get("image/png", {}).get("figure")
-                if figure:
-                    charts += 1
-                    assert cell.id == f"fig-{figure}", (name, figure)
-    assert headings >= 30 and charts >= 6
+                first = cell.source.split("\n", 1)[0]
+                assert re.match(r"^#{1,2} [^\d\s]", first), (name, cell.id, first)  # no typed number
+                assert not first.startswith("# Appendix"), (name, cell.id)
+            for prefix, option in CAPTIONS.items():
+                assert (option in found) == cell.id.startswith(prefix), (name, cell.id)
+                floats += option in found
+            if any("image/svg+xml" in output.get("data", {}) for output in cell.get("outputs", [])):
+                assert cell.id.startswith("fig-"), (name, cell.id)
+    assert headings >= 30 and floats >= 35
 
 
 def tiny_books(source: str) -> dict[str, object]:
     one = nbformat.v4.new_notebook()
-    heading = nbformat.v4.new_markdown_cell("(sec-1.1)=\n## 1.1 A heading")
-    heading.id = "sec-1-1"
-    table = nbformat.v4.new_code_cell("t")
-    table.outputs = [nbformat.v4.new_output("display_data", data={"text/html": '<table id="tab-t"></table>'})]
+    heading = nbformat.v4.new_markdown_cell("## A heading")
+    heading.id = "sec-a"
+    table = nbformat.v4.new_code_cell("#| tbl-cap: A table.\nt")
+    table.id = "tab-t"
+    table.outputs = [nbformat.v4.new_output("display_data", data={"text/html": '<mark id="q-x">x</mark>'})]
     link = nbformat.v4.new_markdown_cell(source)
     link.id = "prose"
     one.cells = [heading, table, link]
@@ -130,7 +114,7 @@ def tiny_books(source: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("source", [
-    "[§1.1](#sec-1.1), [Table](#tab-t), [§1.1](01-one.ipynb#cell-id=sec-1-1)",
+    "[§](#cell-id=sec-a), [Table](#cell-id=tab-t), [§](01-one.ipynb#cell-id=sec-a), [x](#q-x)",
     "",
 ])
 def test_links_jupyterlab_can_follow_pass(source):
@@ -138,12 +122,11 @@ def test_links_jupyterlab_can_follow_pass(source):
 
 
 @pytest.mark.parametrize(("source", "says"), [
-    ("[§1.2](#sec-1.2)", "no MyST target (sec-1.2)= in 01-one.ipynb"),
-    ("[§1.1](01-one.ipynb#sec-1.1)", "a heading in another notebook is found by its cell (#cell-id=sec-…)"),
-    ("[Figure](#fig-chart)", "a chart is found by its cell (#cell-id=fig-…)"),
-    ("[Table](#tab-gone)", "no output of 01-one.ipynb has the id tab-gone"),
+    ("[§](#sec-a)", "a heading, table or chart is found by its cell (#cell-id=…)"),
+    ("[Figure](#fig-chart)", "a heading, table or chart is found by its cell (#cell-id=…)"),
+    ("[x](#q-gone)", "no output of 01-one.ipynb has the id q-gone"),
     ("[x](09-none.ipynb#q-x)", "no notebook 09-none.ipynb"),
-    ("[x](#cell-id=sec-9)", "no cell with that id in 01-one.ipynb"),
+    ("[§](#cell-id=sec-9)", "no cell with that id in 01-one.ipynb"),
 ])
 def test_a_link_jupyterlab_cannot_follow_is_named_with_its_cell(source, says):
     link = source[source.index("(") + 1:-1]
@@ -159,52 +142,64 @@ def test_number_and_citation_links_name_the_appendix_which_holds_their_targets(b
     assert {h.partition("#")[2] for h in hrefs} <= appendix
 
 
-def page(*cells: tuple[str, str]) -> str:
-    """nbconvert's HTML for the combined report: each cell a <div id="cell-id=…">."""
-    return "".join(f'<div class="jp-Cell" id="cell-id={cid}">{body}</div>' for cid, body in cells)
-
-
-def hrefs(html: str) -> list[str]:
-    return [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a")]
-
-
-def test_the_report_turns_each_jupyterlab_link_into_the_id_of_its_target():
-    html = page(
-        ("n01-prose", '<p><a href="03-context.ipynb#cell-id=sec-3-1">§3.1</a> '
-                      '<a href="#cell-id=fig-chart">Figure</a> '
-                      '<a href="05-appendix.ipynb#q-states">20</a> <a href="#sec-1.1">§1.1</a></p>'),
-        ("n01-sec-1-1", "<h2>1.1 Here</h2>"),
-        ("n01-fig-chart", '<figure id="fig-chart"><figcaption>A chart.</figcaption></figure>'),
-        ("n03-sec-3-1", "<h2>3.1 There</h2>"),
-        ("n05-c", '<mark id="q-states">vingt</mark>'),
-    )
-    done, broken = finish(html)
-    assert broken == []
-    assert hrefs(done)[:4] == ["#sec-3.1", "#fig-chart", "#q-states", "#sec-1.1"]
-    texts = [a.get_text() for a in BeautifulSoup(done, "html.parser").find_all("a")]
-    assert texts[:2] == ["§3.1", "Figure 1"]
-
-
-def test_a_cell_link_that_finds_nothing_is_reported_and_one_chapter_alone_unlinks_it():
-    html = page(("n01-prose", '<p><a href="03-context.ipynb#cell-id=sec-3-9">§3.9</a></p>'))
-    assert finish(html)[1] == ["cell-id=sec-3-9"]
-    alone = ('<div class="jp-Cell" id="cell-id=prose"><a href="#cell-id=fig-c">Figure</a> '
-             '<a href="03-context.ipynb#cell-id=sec-3-1">§3.1</a></div>'
-             '<div class="jp-Cell" id="cell-id=fig-c">'
-             '<figure id="fig-c"><figcaption>C.</figcaption></figure></div>'
-             '<div class="jp-Cell" id="cell-id=sec-3-1"><h2>3.1 Not this chapter</h2></div>')
-    done, broken = finish(alone, unlink_broken=True, chapter="01-participation")
-    assert broken == ["cell-id=sec-3-1"]  # a cell of that name here is not 03-context's
-    assert hrefs(done) == ["#fig-c"]
-
-
-def test_myst_targets_are_left_out_of_the_rendered_report():
+def book(*chapters: list) -> object:
+    """The combined report: each chapter's cells with ids prefixed nNN- (pipeline.combine)."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("(sec-1.1)=\n## 1.1 A heading\n\nText (a)= here.")]
-    body, _ = ReportHTMLExporter().from_notebook_node(nb)
-    soup = BeautifulSoup(body, "html.parser")
-    assert "(sec-1.1)=" not in soup.get_text() and "(a)= here" in soup.get_text()
-    assert soup.find("h2", id="sec-1.1")
+    for number, cells in enumerate(chapters, 1):
+        for cell_id, cell in cells:
+            cell.id = f"n{number:02d}-{cell_id}"
+            nb.cells.append(cell)
+    return nb
+
+
+def md(source: str, **metadata):
+    return nbformat.v4.new_markdown_cell(source, metadata=metadata)
+
+
+def chart():
+    cell = nbformat.v4.new_code_cell("#| fig-cap: A *chart*.\nchart()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg/>"},
+                                           metadata={"image/svg+xml": {"alt": "Bars."}})]
+    return cell
+
+
+def rendered(nb, **traits) -> tuple[BeautifulSoup, object]:
+    body, resources = ReportHTMLExporter(**traits).from_notebook_node(nb, resources={"report": {}})
+    return BeautifulSoup(body, "html.parser"), resources
+
+
+def test_the_report_numbers_headings_and_floats_and_links_each_to_its_id():
+    nb = book(
+        [("intro", md("# Key findings\n\nSee [§](02-two.ipynb#cell-id=sec-two-a), [Figure](#cell-id=fig-c) "
+                      "and [Appendix](02-two.ipynb#cell-id=sec-app).")),
+         ("sec-one", md("# One")), ("sec-one-a", md("## First")), ("fig-c", chart())],
+        [("sec-two", md("# Two")), ("sec-two-a", md("## Second, [§](#cell-id=sec-one-a)")),
+         ("sec-app", md("# Sources", tags=["appendix"]))],
+    )
+    soup, resources = rendered(nb, strict_references=True)
+    headings = [(h["id"], h.get_text(" ", strip=True)) for h in soup.select("h1[id], h2[id]")
+                if h["id"] != "toc-title"]
+    assert headings == [("sec-one", "1. One"), ("sec-one-a", "1.1 First"), ("sec-two", "2. Two"),
+                        ("sec-two-a", "2.1 Second, §1.1"), ("sec-app", "Appendix A. Sources")]
+    prose = soup.select_one(".jp-RenderedMarkdown p")
+    assert prose.get_text() == "See §2.1, Figure 1 and Appendix A."
+    links = [(a["href"], a.get_text()) for a in prose.find_all("a")]
+    assert links == [("#sec-two-a", "§2.1"), ("#fig-c", "Figure 1"), ("#sec-app", "Appendix A")]
+    figure = soup.find("figure", id="fig-c")
+    assert figure.find("figcaption").decode_contents() == "<strong>Figure 1. </strong>A <em>chart</em>."
+    assert figure.find("img")["alt"] == "Bars."
+    toc = soup.find("nav", id="toc")
+    assert toc.find_next("div", class_="jp-Cell")["id"] == "cell-id=n01-sec-one"  # after the findings
+    assert [a.get_text() for a in toc.find_all("a")] == ["1. One", "1.1 First", "2. Two", "2.1 Second, §",
+                                                         "Appendix A. Sources"]
+
+
+def test_a_link_that_finds_nothing_stops_the_report_and_one_chapter_alone_unlinks_it():
+    nb = book([("sec-one", md("# One\n\n[§](03-context.ipynb#cell-id=sec-gone) and [x](#q-gone)"))])
+    with pytest.raises(BrokenReferences, match="#cell-id=sec-gone, #q-gone"):
+        rendered(nb, strict_references=True)
+    soup, _ = rendered(nb)
+    assert soup.select_one(".jp-RenderedMarkdown p").decode_contents() == "§ and x"
 
 
 def test_the_environments_jupyterlab_draws_notebooks_whole():
@@ -217,3 +212,14 @@ def test_the_environments_jupyterlab_draws_notebooks_whole():
                        "notebook-extension", "tracker.json")
     schema = json.loads(schema_file.read_text(encoding="utf-8"))["properties"]["windowingMode"]
     assert mode == "none" and mode in [choice["const"] for choice in schema["oneOf"]]
+
+
+def test_one_chapter_alone_that_opens_with_its_heading_has_no_contents():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [md("# Sources", tags=["appendix"]), md("Text."), md("# Tables", tags=["appendix"])]
+    for cell, label in zip(nb.cells, ("sec-sources", "text", "sec-tables"), strict=True):
+        cell.id = label
+    soup, _ = rendered(nb)
+    assert soup.find("nav") is None
+    assert [h.get_text(" ", strip=True) for h in soup.select("h1[id]")] == ["Appendix A. Sources",
+                                                                          "Appendix B. Tables"]

@@ -1,6 +1,5 @@
 """Participation tables, the parts-against-total audit and the charts drawn from them."""
 
-import json
 import os
 import struct
 
@@ -125,9 +124,9 @@ def test_context_pool_from_membership(facts):
 
 def test_figures_are_byte_identical_and_match_the_committed_ones(facts, tmp_path):
     table = participation.participation_table(facts)
-    plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path)
+    plots.save_figure(plots.participation_chart(table), "p", "alt", tmp_path)
     svg, png = (tmp_path / "p.svg").read_bytes(), (tmp_path / "p.png").read_bytes()
-    plots.save_figure(plots.participation_chart(table), "p", "caption", "alt", tmp_path / "again")
+    plots.save_figure(plots.participation_chart(table), "p", "alt", tmp_path / "again")
     assert (tmp_path / "again" / "p.svg").read_bytes() == svg
     assert (tmp_path / "again" / "p.png").read_bytes() == png
     assert b"<dc:date>" not in svg and b"Software" not in png
@@ -135,28 +134,28 @@ def test_figures_are_byte_identical_and_match_the_committed_ones(facts, tmp_path
     assert (FIGURES / "participation-by-type.png").read_bytes() == png
 
 
-def test_saved_figure_carries_its_caption_and_alt_text_and_identical_files_are_left_alone(tmp_path):
+def test_saved_figure_carries_its_alt_text_and_identical_files_are_left_alone(tmp_path):
     table = synthetic({"a": 3, "b": 7})
     table["count"] = ["3 bodies", "7 bodies"]
-    shown = plots.save_figure(plots.participation_chart(table), "p", "A caption.", "Alt text.", tmp_path)
+    shown = plots.save_figure(plots.participation_chart(table), "p", "Alt text.", tmp_path)
     png = (tmp_path / "p.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1200, 675)  # 8 x 4.5 inches at 150 dpi
-    assert (tmp_path / "p.svg").read_bytes().startswith(b"<?xml")
-    assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8")) == {
-        "name": "p", "caption": "A caption.", "alt": "Alt text."
-    }
+    svg = (tmp_path / "p.svg").read_bytes()
+    assert svg.startswith(b"<?xml")
     data, metadata = shown._repr_mimebundle_()
-    assert data["text/plain"] == "Figure (p): A caption."
-    assert metadata["image/png"]["alt"] == "Alt text."
+    assert data == {"image/svg+xml": svg.decode("utf-8"), "text/plain": "Figure (p)"}
+    assert metadata["image/svg+xml"]["alt"] == "Alt text."
 
-    files = [tmp_path / f"p.{ext}" for ext in ("svg", "png", "json")]
+    files = [tmp_path / f"p.{ext}" for ext in ("svg", "png")]
     long_ago = 10**18  # ns: 2001
     for path in files:
         os.utime(path, ns=(long_ago, long_ago))
-    plots.save_figure(plots.participation_chart(table), "p", "Another caption.", "Alt text.", tmp_path)
-    assert [path.stat().st_mtime_ns == long_ago for path in files] == [True, True, False]
-    assert json.loads(files[2].read_text(encoding="utf-8"))["caption"] == "Another caption."
+    plots.save_figure(plots.participation_chart(table), "p", "Other alt text.", tmp_path)
+    assert [path.stat().st_mtime_ns == long_ago for path in files] == [True, True]
+    table["value"] = [4, 7]
+    plots.save_figure(plots.participation_chart(table), "p", "Alt text.", tmp_path)
+    assert [path.stat().st_mtime_ns == long_ago for path in files] == [False, False]
 
 
 WRITE_FAILS = """
@@ -173,7 +172,7 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails wi
 if sys.argv[3] == "full":
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))  # the disk fills up
 try:
-    plots.save_figure(fig, "p", "caption " + sys.argv[2], "alt", Path(sys.argv[1]))
+    plots.save_figure(fig, "p", "alt", Path(sys.argv[1]))
 except OSError as exc:
     sys.exit(f"OSError {exc.errno}")
 """
@@ -191,7 +190,7 @@ def test_a_figure_whose_write_fails_leaves_the_last_one_whole(tmp_path):
 
     assert save(3, "none").returncode == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    assert sorted(before) == ["p.json", "p.png", "p.svg"]
+    assert sorted(before) == ["p.png", "p.svg"]
     failed = save(5, "full")
     assert failed.stderr.strip() == f"OSError {errno.EFBIG}", failed.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing half-written, no litter

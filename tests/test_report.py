@@ -108,9 +108,9 @@ def test_report_html_is_self_contained(built):
 def test_report_is_numbered_and_cross_referenced(built):
     out, _ = built
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert '<nav id="toc">' in html
+    assert '<nav aria-labelledby="toc-title" id="toc">' in html
     assert "<strong>Figure 1. </strong>" in html and "<strong>Table 1. </strong>" in html
-    assert 'id="sec-2.3"' in html and 'href="#sec-2.3"' in html
+    assert 'id="sec-french-summary"' in html and '<a href="#sec-french-summary">§2.3</a>' in html
     assert 'id="fig-participation-by-type"' in html
     assert "Show code" not in html  # readers' edition: no code at all
     assert "Show code" in (out / "report-analyst.html").read_text(encoding="utf-8")
@@ -416,10 +416,10 @@ def test_pdf_charts_are_vectors_and_tables_keep_their_captions(built):
         kids = table["/K"] if isinstance(table["/K"], list) else [table["/K"]]
         captioned.append(kids[0].get_object()["/S"] == "/Caption")
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert captioned.count(True) == html.count("<table") == html.count('class="table-caption"')
+    assert captioned.count(True) == html.count("<table") == html.count("<caption>")
 
 
-def test_html_tables_have_no_empty_or_index_name_headers_and_scroll_in_named_boxes(built):
+def test_html_tables_have_no_empty_or_index_name_headers_hold_their_captions_and_scroll(built):
     from bs4 import BeautifulSoup
 
     out, _ = built
@@ -432,11 +432,9 @@ def test_html_tables_have_no_empty_or_index_name_headers_and_scroll_in_named_box
         for row in table.select("thead tr"):  # pandas' index-name row: names, then empty cells
             cells = row.find_all(["th", "td"])
             assert any(c.get_text(strip=True) for c in cells[1:]), row
-        scroll = table.parent
-        assert "table-scroll" in scroll["class"] and scroll["role"] == "region" and scroll["tabindex"] == "0"
-        caption = soup.find(id=scroll["aria-labelledby"])
-        assert caption.get_text().startswith("Table ") and caption.find_parent(class_="table-scroll") is None
-        assert table.find("caption") is None
+        assert "dataframe" in table["class"] and table["tabindex"] == "0"  # scrolls, by keyboard too
+        assert table.find(recursive=False).name == "caption"
+        assert table.caption.get_text().startswith("Table ")
     assert all(soup.find(id=f"tab-{name}") for name in ("figures", "sources", "source-text"))
 
 
@@ -499,32 +497,37 @@ def alt_texts_from_the_data() -> set[str]:
 
 
 def test_numbering_cross_references_and_contents_on_a_small_notebook():
-    """Sections get ids from their numbers, tables are numbered in order, links take their labels,
-    and the contents list the chapters with their sections."""
+    """Sections get their labels as ids and computed numbers, tables are numbered in order, links
+    take their labels, and the contents list the chapters with their sections."""
     from bs4 import BeautifulSoup
 
-    from tashkent_report.analysis.tables import captioned
+    from tashkent_report.analysis.tables import shown
 
-    def table_output(name, caption):
-        shown = captioned(pd.DataFrame({"a": [1]}), name, caption)
-        return nbformat.v4.new_output("execute_result", data={"text/html": shown._repr_html_(),
-                                                              "text/plain": repr(shown)}, execution_count=1)
+    def table(label, caption):
+        cell = nbformat.v4.new_code_cell(f"#| tbl-cap: {caption}\nshown(frame)")
+        cell.id = label
+        frame = shown(pd.DataFrame({"a": [1]}))
+        data = {"text/html": frame._repr_html_(), "text/plain": repr(frame)}
+        cell.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)]
+        return cell
+
+    def heading(label, source):
+        cell = nbformat.v4.new_markdown_cell(source)
+        cell.id = label
+        return cell
 
     nb = nbformat.v4.new_notebook()
-    first, second = nbformat.v4.new_code_cell("x"), nbformat.v4.new_code_cell("y")
-    first.outputs, second.outputs = [table_output("one", "The first.")], [table_output("two", "The second.")]
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 1. A chapter\n\nSee [Table](#tab-two) and [§1.2](#sec-1.2)."),
-        nbformat.v4.new_markdown_cell("## 1.1 One"), first,
-        nbformat.v4.new_markdown_cell("## 1.2 Two"), second,
+        heading("n01-sec-a", "# A chapter\n\nSee [Table](#cell-id=tab-two) and [§](#cell-id=sec-two)."),
+        heading("n01-sec-one", "## One"), table("n01-tab-one", "The first."),
+        heading("n01-sec-two", "## Two"), table("n01-tab-two", "The second."),
     ]
     html = build.to_html(nb, {"title": "t", "subtitle": "s", "source": "x", "date_note": "d",
                               "version": "v", "author": "a", "subject": "s"})
     soup = BeautifulSoup(html, "html.parser")
-    assert [h["id"] for h in soup.find_all(["h1", "h2"]) if h.get("id", "").startswith("sec-")] == [
-        "sec-1", "sec-1.1", "sec-1.2"]
-    assert [link.get_text() for link in soup.select('main a[href="#tab-two"], main a[href="#sec-1.2"]')
+    assert [(h["id"], h.get_text(" ", strip=True)) for h in soup.find_all(["h1", "h2"])
+            if h.get("id", "").startswith("sec-")] == [
+        ("sec-a", "1. A chapter"), ("sec-one", "1.1 One"), ("sec-two", "1.2 Two")]
+    assert [link.get_text() for link in soup.select('main a[href="#tab-two"], main a[href="#sec-two"]')
             if not link.find_parent("nav")] == ["Table 2", "§1.2"]
-    assert "Table 1. " in soup.get_text() and "Table 2. " in soup.get_text()
-    contents = [a.get_text() for a in soup.select("nav#toc a")]
-    assert contents == ["1. A chapter", "1.1 One", "1.2 Two"]
+    assert "Table 1. The first." in soup.get_text() and "Table 2. The second." in soup.get_text()

@@ -1,5 +1,5 @@
-"""The report on any screen: tables without pandas' furniture, in boxes that scroll with their
-captions outside, charts as SVG, and number links that lead back (report.py, exporters.py, pdf.py).
+"""The report on any screen: tables without pandas' furniture that scroll sideways with their
+captions inside, charts as SVG, and number links that lead back (html.py, the template).
 
 The whole report is checked in tests/test_report.py, and by axe-core in a browser in
 tests/test_accessibility.py (slow).
@@ -12,17 +12,15 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from tashkent_report.analysis.tables import captioned
-from tashkent_report.render import pipeline as build
-from tashkent_report.render.exporters import FigureError, ReportHTMLExporter, figure_svg
-from tashkent_report.render.html import finish, link_back, tidy_header, wrap_tables
-from tashkent_report.render.pdf import for_print
+from tashkent_report.analysis.tables import shown, tidy_header
+from tashkent_report.config import FIGURES, NOTEBOOKS
+from tashkent_report.render.exporters import ReportHTMLExporter
+from tashkent_report.render.html import link_back
 
 
 def tidied(frame: pd.DataFrame) -> BeautifulSoup:
-    soup = BeautifulSoup(captioned(frame, "t", "A table.")._repr_html_(), "html.parser")
-    tidy_header(soup.find("table"))
-    return soup
+    """The table as a notebook shows it (tables.shown tidies its header)."""
+    return BeautifulSoup(shown(frame)._repr_html_(), "html.parser")
 
 
 def header(soup: BeautifulSoup) -> list[list[str]]:
@@ -56,51 +54,57 @@ def test_a_corner_without_a_name_is_a_data_cell_not_an_empty_header(name):
     assert [th for th in soup.find_all("th") if not th.get_text(strip=True)] == []
 
 
-def test_a_plain_table_is_left_as_pandas_wrote_it():
+def test_a_plain_table_is_left_as_pandas_wrote_it_and_tidying_twice_changes_nothing():
     frame = pd.DataFrame({"a": [1], "b": [2]})
-    before = captioned(frame, "t", "A table.")._repr_html_()
-    assert str(tidied(frame)) == str(BeautifulSoup(before, "html.parser"))
+    soup = tidied(frame)
+    assert header(soup) == [["th:a", "th:b"]] and not soup.select("tbody th")
+    before = str(soup)
+    tidy_header(soup.find("table"))
+    assert str(soup) == before
 
 
-def test_a_table_scrolls_in_a_named_focusable_box_its_caption_outside():
-    html = '<p><a href="#tab-t">Table</a></p>' + captioned(
-        pd.DataFrame({"a": [1]}, index=pd.Index(["x"], name="row")), "t", "A table.")._repr_html_()
-    soup = BeautifulSoup(finish(html)[0], "html.parser")
-    block = soup.find(id="tab-t")
-    assert block.name == "div" and "table-block" in block["class"]
-    caption, scroll = block.find_all(recursive=False)
-    assert caption.get_text() == "Table 1. A table." and caption["id"] == "tab-t-caption"
-    assert scroll["role"] == "region" and scroll["tabindex"] == "0"
-    assert scroll["aria-labelledby"] == "tab-t-caption"
-    table = scroll.find("table", recursive=False)
-    assert table["aria-labelledby"] == "tab-t-caption" and table.find("caption") is None
-    assert not table.get("id")  # the id is the block's: a link lands on the caption
-    assert soup.find("a").get_text() == "Table 1"  # cross-reference still numbered
+def table_notebook(*frames: pd.DataFrame) -> nbformat.NotebookNode:
+    """A chapter whose cells show these tables, each labelled and captioned as notebooks do."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("See [Table](#cell-id=tab-t0).")]
+    for number, frame in enumerate(frames):
+        cell = nbformat.v4.new_code_cell(f"#| tbl-cap: Table {number}.\nshown(frame)")
+        cell.id = f"tab-t{number}"
+        html = shown(frame)._repr_html_()
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+        nb.cells.append(cell)
+    return nb
 
 
-def test_the_pdf_gets_the_caption_back_inside_its_table():
-    html = finish(captioned(pd.DataFrame({"a": [1]}), "t", "A table.")._repr_html_())[0]
-    soup = BeautifulSoup(for_print(html), "html.parser")
-    table = soup.find("table")
-    assert table.find("caption", recursive=False).get_text() == "Table 1. A table."
-    assert table.find_parent("div")["id"] == "tab-t" and not soup.select(".table-scroll, .table-caption")
-    assert not table.get("aria-labelledby")
-    assert for_print("<p>no table</p>") == "<p>no table</p>"
+def rendered(nb) -> BeautifulSoup:
+    return BeautifulSoup(ReportHTMLExporter().from_notebook_node(nb)[0], "html.parser")
+
+
+def test_a_table_holds_its_caption_and_scrolls_as_its_own_focusable_box():
+    frame = pd.DataFrame({"a": [1]}, index=pd.Index(["x"], name="row"))
+    soup = rendered(table_notebook(frame))
+    table = soup.find(id="tab-t0")
+    assert table.name == "table" and table["tabindex"] == "0"
+    caption = table.find("caption", recursive=False)
+    assert caption == table.find(recursive=False) and caption.get_text() == "Table 1. Table 0."
+    assert [th.get_text() for th in table.select("thead th")] == ["row", "a"]  # tidied
+    assert soup.select_one(".jp-RenderedMarkdown a").get_text() == "Table 1"  # cross-reference numbered
+    css = soup.find("style").get_text()
+    assert "@media screen {\n  table.dataframe { display: block; overflow-x: auto; }" in css
+    assert "table.dataframe > caption { position: sticky; left: 0;" in css  # in view as it scrolls
 
 
 def test_short_tables_are_marked_to_stay_whole_on_a_page_long_ones_not():
-    short = captioned(pd.DataFrame({"a": range(3)}), "s", "Short.")._repr_html_()
-    long = captioned(pd.DataFrame({"a": range(40)}), "l", "Long.")._repr_html_()
-    soup = BeautifulSoup(short + long, "html.parser")
-    wrap_tables(soup)
-    assert "short" in soup.find(id="tab-s")["class"] and "short" not in soup.find(id="tab-l")["class"]
+    soup = rendered(table_notebook(pd.DataFrame({"a": range(3)}), pd.DataFrame({"a": range(40)})))
+    assert "short" in soup.find(id="tab-t0")["class"] and "short" not in soup.find(id="tab-t1")["class"]
 
 
 def test_number_links_get_ids_and_their_quote_links_back_to_each():
     soup = BeautifulSoup(
         '<h1>Key findings</h1><p><a class="num" href="#q-d">47</a> and <a class="num" href="#q-d">47</a></p>'
-        '<h2 id="sec-1.3">1.3 Entities</h2><p><a class="num" href="#q-d">47</a>'
-        '<a class="num" href="#q-s">20</a> <a href="#q-d">not a number link</a></p>'
+        '<h2 id="sec-entities"><span class="number">1.3</span> Entities</h2>'
+        '<p><a class="num" href="#q-d">47</a><a class="num" href="#q-s">20</a> '
+        '<a href="#q-d">not a number link</a></p>'
         '<table><tr><td lang="fr"><mark id="q-d">47 délégations</mark> et <mark id="q-s">20 pays</mark>'
         '</td></tr></table>', "html.parser")
     link_back(soup)
@@ -121,61 +125,25 @@ def test_a_quote_no_number_links_to_gets_no_back_links():
     assert soup.select(".backrefs") == []
 
 
-PNG = b"\x89PNG\r\n\x1a\n fake"
-
-
-def shown(png: bytes = PNG) -> str:
-    return base64.b64encode(png).decode("ascii")
-
-
-def test_the_svg_is_taken_when_the_png_beside_it_is_the_chart_shown(tmp_path):
-    (tmp_path / "c.png").write_bytes(PNG)
-    (tmp_path / "c.svg").write_bytes(b"<svg/>")
-    assert base64.b64decode(figure_svg("c", shown(), tmp_path)) == b"<svg/>"
-
-
-@pytest.mark.parametrize("case, message", [
-    ("no svg", "c.svg: cannot read it"),
-    ("other png", "is not the chart the notebook shows"),
-    ("bad name", "names no figure file"),
-])
-def test_a_missing_or_stale_svg_is_refused(tmp_path, case, message):
-    (tmp_path / "c.png").write_bytes(PNG if case != "other png" else PNG + b"!")
-    if case != "no svg":
-        (tmp_path / "c.svg").write_bytes(b"<svg/>")
-    with pytest.raises(FigureError, match=message):
-        figure_svg("../c" if case == "bad name" else "c", shown(), tmp_path)
-
-
-def chart_notebook(name: str, png: bytes) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    meta = {"image/png": {"caption": "A chart.", "alt": "Bars.", "figure": name}}
-    cell = nbformat.v4.new_code_cell("chart")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": shown(png)}, metadata=meta)]
-    nb.cells = [nbformat.v4.new_markdown_cell("# 1. A chapter"), cell]
+def chart_notebook() -> nbformat.NotebookNode:
+    """A chapter with the state-pool chart as notebook 01 shows it: an SVG output, a caption."""
+    nb = nbformat.read(NOTEBOOKS / "01-participation.ipynb", as_version=4)
+    nb.cells = [c for c in nb.cells if c.id in ("sec-participation", "fig-state-pool")]
     return nb
 
 
-def test_a_chart_renders_as_svg_with_its_alt_text_and_caption():
-    from tashkent_report.config import FIGURES
-
-    png = (FIGURES / "state-pool.png").read_bytes()
-    html, _ = ReportHTMLExporter().from_notebook_node(chart_notebook("state-pool", png))
-    soup = BeautifulSoup(html, "html.parser")
+def test_a_chart_renders_as_its_svg_with_its_alt_text_and_caption():
+    nb = chart_notebook()
+    [output] = nb.cells[1].outputs
+    soup = rendered(nb)
     figure = soup.find(id="fig-state-pool")
     img = figure.find("img")
-    assert img["src"].startswith("data:image/svg+xml;base64,") and img["alt"] == "Bars."
-    assert base64.b64decode(img["src"].split(",", 1)[1]) == (FIGURES / "state-pool.svg").read_bytes()
+    assert img["src"].startswith("data:image/svg+xml;base64,")
+    assert img["alt"] == output.metadata["image/svg+xml"]["alt"]
+    assert img["alt"].startswith("Two horizontal bars")
+    svg = base64.b64decode(img["src"].split(",", 1)[1])
+    assert svg == output.data["image/svg+xml"].encode("utf-8") == (FIGURES / "state-pool.svg").read_bytes()
     region = img.find_parent("div")
     assert region["role"] == "region" and region["tabindex"] == "0"
-    assert soup.find(id=region["aria-labelledby"]).get_text() == "Figure 1. A chart."
-
-
-def test_a_stale_chart_stops_the_build_one_chapter_shows_its_png(caplog):
-    nb = chart_notebook("state-pool", PNG)
-    with pytest.raises(build.BuildError, match="figures/state-pool.png is not the chart") as caught:
-        build.to_html(nb, build.report_meta({"sources": [{"title": "t", "path": "p"}]}, "0" * 64))
-    assert "make execute" in caught.value.hint
-    html, _ = ReportHTMLExporter().from_notebook_node(nb)
-    assert f'src="data:image/png;base64,{shown()}"' in html
-    assert "shown as PNG" in caplog.text
+    caption = soup.find(id=region["aria-labelledby"]).get_text()
+    assert caption.startswith("Figure 1. The article's count of countries")

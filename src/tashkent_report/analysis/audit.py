@@ -1,18 +1,18 @@
 """The numeral audit of the report itself: no number in its prose is typed by hand.
 
-Every number a reader sees in the report's prose (Markdown cells, table and figure captions,
-alt texts, the title block), in digits or English words, outside verbatim French quotations
-and code, must be one of:
+Every number a reader sees in the report's prose (Markdown cells; table and figure captions,
+the cells' ``#| tbl-cap:`` / ``#| fig-cap:``; alt texts; the title block), in digits or English
+words, outside verbatim French quotations and code, must be one of:
 
 - *named*: a MyST ``{eval}`` expression's result, computed by the kernel from the data;
-- *data*: in a caption, alt text or the title block, written by code from the data and equal
-  to a value the report states by name or to one of the article's figures;
+- *data*: in an alt text or the title block, written by code from the data and equal to a
+  value the report states by name or to one of the article's figures;
 - *allowed*: matched by an entry of ``data/audit/report_numbers.csv``, each with its reason
-  (section numbers in headings and cross-references, the dates the prose names, names such as
-  "Vostok-Antiterror 2024").
+  (the dates the prose names, names such as "Vostok-Antiterror 2024").
 
-The numbers of an ordered Markdown list are list markup, read as such with markdown-it, not
-numbers in the prose. Anything else stops the build, naming the notebook and the cell.
+Markdown is read as markdown-it reads it: list numbers, link targets and code are markup, not
+prose; section, figure and table numbers are computed when the report is rendered, never typed.
+Anything else stops the build, naming the notebook and the cell.
 """
 
 from __future__ import annotations
@@ -25,14 +25,12 @@ from pathlib import Path
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from tashkent_report.analysis.myst import ROLE, TARGET, shown, stored
+from tashkent_report.analysis.myst import options, prose, shown, stored
 from tashkent_report.analysis.numerals import find_numerals
 from tashkent_report.config import DATA, EXECUTED_VARIABLE, chapters, relative
 
 ALLOWED = DATA / "audit" / "report_numbers.csv"
 FRENCH = re.compile(r"«[^«»]*»")
-MD_LINK_TARGET = re.compile(r"\]\([^)]*\)")
-INLINE_CODE = re.compile(r"`[^`]*`")
 HTML_TAG = re.compile(r"<[^>]+>")
 
 
@@ -52,10 +50,9 @@ def allowed(path: Path = ALLOWED) -> list[Allowed]:
 
 
 def _strip(text: str) -> str:
-    """Blank out what the audit does not read (quotes, code, link targets), keeping offsets."""
-    for pattern in (FRENCH, INLINE_CODE, MD_LINK_TARGET):
-        text = pattern.sub(lambda m: " " * len(m.group()), text)
-    return text
+    """Blank out what the audit does not read (French quotations, and in printed prose, tags)."""
+    text = HTML_TAG.sub(lambda m: " " * len(m.group()), text)
+    return FRENCH.sub(lambda m: " " * len(m.group()), text)
 
 
 def numbers_in(text: str, rules: list[Allowed]) -> list[tuple[str, str | None]]:
@@ -69,62 +66,34 @@ def numbers_in(text: str, rules: list[Allowed]) -> list[tuple[str, str | None]]:
     return found
 
 
-def list_markers(markdown: str) -> list[tuple[int, int]]:
-    """(start, end) of each ordered list item's number in the Markdown, found by markdown-it."""
-    from markdown_it import MarkdownIt
-
-    lines = markdown.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    spans = []
-    for token in MarkdownIt("commonmark").parse(markdown):
-        if token.type == "list_item_open" and token.info and token.map:
-            line = lines[token.map[0]]
-            at = line.index(token.info + token.markup)
-            start = offsets[token.map[0]] + at
-            spans.append((start, start + len(token.info)))
-    return spans
-
-
-def _blank(text: str, spans) -> str:
-    for start, end in spans:
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
-
-
 def _markdown(cell) -> tuple[str, list[str]]:
-    """The cell's Markdown with expressions and list numbers blanked, and the expressions' values."""
+    """What a reader reads of a Markdown cell (markdown-it: no markup, list numbers, link targets
+    or code; each expression a space), and the expressions' values."""
+    lines, roles = prose(cell.source)
     results = stored(cell)
     values = []
-    for match in ROLE.finditer(cell.source):
-        result = results.get(match.group(1))
+    for expression in roles:
+        result = results.get(expression)
         if result is not None and result.get("status") == "ok":
             _, text = shown(result)
             values.append(" ".join(BeautifulSoup(text, "html.parser").get_text(" ").split()))
         else:
             values.append("")  # not yet evaluated (a notebook saved without running it)
-    text = _blank(cell.source, [m.span() for m in ROLE.finditer(cell.source)])
-    text = _blank(text, [m.span() for m in TARGET.finditer(text)])  # labels, not prose
-    text = _blank(text, list_markers(text))
-    return HTML_TAG.sub(" ", text), values
+    return "\n".join(lines), values
 
 
 def _pieces(cell) -> list[tuple[str, str]]:
-    """(kind, text) for what a reader sees of a code cell: printed prose, captions, alt texts."""
-    pieces = []
+    """(kind, text) for what a reader sees of a code cell: its caption (typed, ``#| fig-cap:`` or
+    ``#| tbl-cap:``), printed prose, and alt texts (computed by the kernel from the data)."""
+    found, _ = options(cell.source)
+    pieces = [("caption", str(found[key])) for key in ("fig-cap", "tbl-cap") if key in found]
     for output in cell.get("outputs", []):
         data = output.get("data", {})
         if "text/markdown" in data:
             pieces.append(("printed prose", data["text/markdown"]))
-        meta = output.get("metadata", {}).get("image/png", {})
-        for key in ("caption", "alt"):
-            if meta.get(key):
-                pieces.append((key, meta[key]))
-        if "text/html" in data:
-            soup = BeautifulSoup(data["text/html"], "html.parser")
-            for caption in soup.find_all("caption"):
-                pieces.append(("caption", caption.get_text()))
+        for meta in output.get("metadata", {}).values():
+            if isinstance(meta, dict) and meta.get("alt"):
+                pieces.append(("alt", meta["alt"]))
     return pieces
 
 
@@ -166,7 +135,7 @@ def audit(executed: list[tuple[Path, object]], figures: pd.DataFrame, rules: lis
             else:
                 pending += [(path, index, cell_id, kind, text) for kind, text in _pieces(cell)]
     pending += [(None, None, "", "title block", text) for text in title]
-    written_by_code = ("caption", "alt", "title block")
+    written_by_code = ("alt", "title block")
     for path, index, cell_id, kind, text in pending:
         for numeral, reason, value in numbers_in(text, rules):
             if reason:

@@ -8,7 +8,6 @@ JSON file beside them, and shown in notebooks as PNG with the caption as text.
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from contextlib import contextmanager
 from pathlib import Path
@@ -239,32 +238,29 @@ def render(fig: Figure, fmt: str) -> bytes:
 
 
 class ShownFigure:
-    """What a notebook cell displays: the PNG, with the caption as its text form."""
+    """What a notebook cell displays: the chart as SVG, with its alt text in the output's metadata.
 
-    def __init__(self, name: str, png: bytes, caption: str, alt: str):
-        self.name, self.png, self.caption, self.alt = name, png, caption, alt
+    The caption is the cell's (``#| fig-cap:``), its label the cell's id; the report's exporter
+    shows the SVG with the alt text and the caption (html.Numbering, the template's data_svg).
+    """
+
+    def __init__(self, name: str, svg: bytes, alt: str):
+        self.name, self.svg, self.alt = name, svg, alt
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        data = {"image/png": self.png, "text/plain": f"Figure ({self.name}): {self.caption}"}
-        metadata = {"image/png": {"alt": self.alt, "caption": self.caption, "figure": self.name}}
-        return data, metadata
+        data = {"image/svg+xml": self.svg.decode("utf-8"), "text/plain": f"Figure ({self.name})"}
+        return data, {"image/svg+xml": {"alt": self.alt}}
 
 
-def save_figure(fig: Figure, name: str, caption: str, alt: str, folder: Path = FIGURES) -> ShownFigure:
-    """Write name.svg, name.png and name.json (caption, alt text) to folder; return it for display."""
+def save_figure(fig: Figure, name: str, alt: str, folder: Path = FIGURES) -> ShownFigure:
+    """Write name.svg and name.png to folder; return the chart for display, with its alt text."""
     folder.mkdir(parents=True, exist_ok=True)
-    png = render(fig, "png")
-    outputs = {
-        folder / f"{name}.svg": render(fig, "svg"),
-        folder / f"{name}.png": png,
-        folder / f"{name}.json": (
-            json.dumps({"name": name, "caption": caption, "alt": alt}, ensure_ascii=False, indent=2) + "\n"
-        ).encode("utf-8"),
-    }
+    svg = render(fig, "svg")
+    outputs = {folder / f"{name}.svg": svg, folder / f"{name}.png": render(fig, "png")}
     changed = {path: data for path, data in outputs.items()  # leave identical files untouched
                if not path.exists() or path.read_bytes() != data}
     write_atomically(changed)
-    return ShownFigure(name, png, caption, alt)
+    return ShownFigure(name, svg, alt)
 
 
 def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook: pd.DataFrame) -> Figure:

@@ -6,7 +6,8 @@ naming a value computed in a code cell above (``{eval}`fig.delegations```, see
 
 - :class:`Value`: a number that links to the French words it rests on (HTML ``<a class="num">``,
   plain text the number itself);
-- :func:`cite`: short citations linked to their full entry in the sources table;
+- :func:`cite`: short citations linked to their full entry in the sources table, and
+  :func:`citer`, the one ``cite("id", …)`` every notebook names in its prose;
 - :class:`Phrase` and :func:`names`: short phrases and groups of values with attribute access,
   so that a sentence that varies with the data names one value instead of holding a template.
 """
@@ -14,6 +15,7 @@ naming a value computed in a code cell above (``{eval}`fig.delegations```, see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -94,6 +96,11 @@ def cite(sources: pd.DataFrame, *ids: str) -> Markup:
         href = html.escape(f"{APPENDIX}#src-{source_id}", quote=True)
         links.append(f'<a href="{href}">{text}</a>')
     return Markup("; ".join(links))
+
+
+def citer(sources: pd.DataFrame):
+    """``cite("id", …)`` over these sources: what a notebook's prose names (``{eval}`cite("uza_en")```)."""
+    return functools.partial(cite, sources)
 
 
 def joined(items, last: str = "and") -> Phrase:

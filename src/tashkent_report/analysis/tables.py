@@ -58,8 +58,9 @@ def provenance(facts: Facts) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-class Captioned:
-    """A table shown with its caption: numbered 'Table N' in the report, linkable as #tab-name.
+class Table:
+    """A table as the report shows it. Its label and caption are its cell's (the cell's id,
+    ``tab-…``, and its ``#| tbl-cap:`` option), numbered 'Table N' by the report's exporter.
 
     ``row_ids`` gives each body row the id ``<row_ids>-<index>`` (a link target, e.g. one
     source of the sources table); ``french`` names the columns that hold French text, marked
@@ -67,9 +68,9 @@ class Captioned:
     as links.
     """
 
-    def __init__(self, frame: pd.DataFrame, name: str, caption: str, row_ids: str | None = None,
-                 french: tuple[str, ...] = (), links: tuple[str, ...] = ()):
-        self.frame, self.name, self.caption = frame, name, caption
+    def __init__(self, frame: pd.DataFrame, row_ids: str | None = None, french: tuple[str, ...] = (),
+                 links: tuple[str, ...] = ()):
+        self.frame = frame
         self.row_ids, self.french, self.links = row_ids, tuple(french), tuple(links)
 
     def _repr_html_(self) -> str:
@@ -79,15 +80,11 @@ class Captioned:
         plain_index = frame.index.name is None and isinstance(self.frame.index, pd.RangeIndex)
         body = frame.to_html(escape=True, border=0, index=not plain_index)
         opening = body[: body.index(">") + 1]
-        body = body.replace(
-            opening,
-            f'<table class="dataframe" id="tab-{html.escape(self.name)}">\n'
-            f"<caption>{html.escape(self.caption, quote=False)}</caption>",
-            1,
-        )
-        if not (self.row_ids or self.french or self.links):
-            return body
+        body = body.replace(opening, '<table class="dataframe">', 1)
         soup = BeautifulSoup(body, "html.parser")
+        tidy_header(soup.find("table"))
+        if not (self.row_ids or self.french or self.links):
+            return str(soup)
         columns = list(frame.columns)
         offset = 0 if plain_index else 1
         for key, row in zip(frame.index, soup.select("tbody tr"), strict=True):
@@ -107,14 +104,49 @@ class Captioned:
 
     def __repr__(self) -> str:
         frame = self.frame.astype(object).where(self.frame.notna(), "")
-        return f"Table ({self.name}): {self.caption}\n{frame.to_string()}"
+        return frame.to_string()
 
 
-def captioned(frame: pd.DataFrame, name: str, caption: str, **marks) -> Captioned:
-    return Captioned(frame, name, caption, **marks)
+def _is_empty(cell) -> bool:
+    return not cell.get_text(strip=True)
 
 
-def highlighted_source(facts: Facts) -> Captioned:
+def tidy_header(table) -> None:
+    """No row of pandas' index names, and no empty header cell.
+
+    pandas writes the index's name(s) in a header row of their own, under the columns' names,
+    every other cell of it empty. Here the names take the empty cells at the head of the
+    row-header column(s), and their row goes. A header cell still empty after that (an index
+    without a name) heads nothing: it becomes a data cell.
+    """
+    head = table.find("thead")
+    rows = head.find_all("tr", recursive=False) if head else []
+    first_body = table.select_one("tbody tr")
+    levels = 0
+    if first_body is not None:
+        for cell in first_body.find_all(["th", "td"], recursive=False):
+            if cell.name != "th":
+                break
+            levels += 1
+    if len(rows) >= 2 and levels:
+        names = rows[-1].find_all(["th", "td"], recursive=False)
+        if len(names) > levels and all(_is_empty(c) for c in names[levels:]):
+            corner = rows[-2].find_all(["th", "td"], recursive=False)[:levels]
+            for cell, name in zip(corner, names[:levels], strict=False):
+                if not _is_empty(name):
+                    cell.clear()
+                    cell.string = name.get_text(strip=True)
+            rows[-1].decompose()
+    for cell in table.find_all("th"):
+        if _is_empty(cell):
+            cell.name = "td"
+
+
+def shown(frame: pd.DataFrame, **marks) -> Table:
+    return Table(frame, **marks)
+
+
+def highlighted_source(facts: Facts) -> Table:
     """The article, paragraph by paragraph, each figure's quote highlighted as its link target.
 
     A number in the report that states an article figure links to ``#q-<figure id>`` here.
@@ -122,12 +154,11 @@ def highlighted_source(facts: Facts) -> Captioned:
     return SourceText(facts)
 
 
-class SourceText(Captioned):
+class SourceText(Table):
     """Appendix A: French paragraphs, each figure quote a ``<mark id="q-…">``."""
 
     def __init__(self, facts: Facts):
-        super().__init__(source_paragraphs(facts), "source-text", "The article, paragraph by paragraph; "
-                         "highlighted: the words each figure rests on.", french=("text",))
+        super().__init__(source_paragraphs(facts), french=("text",))
         self.facts = facts
 
     def _repr_html_(self) -> str:
@@ -147,8 +178,7 @@ class SourceText(Captioned):
             pieces.append(html.escape(self.facts.text[pos:para.end], quote=False))
             rows.append(f'<tr id="para-{para.paragraph}"><th>{para.paragraph}</th>'
                         f'<td lang="fr">{"".join(pieces)}</td></tr>')
-        return (f'<table class="dataframe source-text" id="tab-{self.name}">\n'
-                f"<caption>{html.escape(self.caption, quote=False)}</caption>\n"
+        return ('<table class="dataframe source-text">\n'
                 "<thead><tr><th>paragraph</th><th>text</th></tr></thead>\n"
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -195,13 +225,12 @@ KIND = {"full_text_with_quotation": "full text, with quotation", "summary": "new
         "press_release": "press release", "reference_page": "reference page"}
 
 
-class SourcesTable(Captioned):
+class SourcesTable(Table):
     """The sources as a bibliography: one row per source (id ``src-<id>``), outlet, title, date, URL."""
 
-    def __init__(self, sources: pd.DataFrame, name: str, caption: str):
+    def __init__(self, sources: pd.DataFrame):
         columns = ["cite_as", "outlet", "title", "published", "url", "kind", "credibility"]
-        frame = sources.set_index("id")[columns]
-        super().__init__(frame, name, caption)
+        super().__init__(sources.set_index("id")[columns])
 
     def _repr_html_(self) -> str:
         rows = []
@@ -213,14 +242,13 @@ class SourcesTable(Captioned):
                 f'<td>{e["outlet"]}. <cite>{e["title"]}</cite>{date}. '
                 f'<a class="url" href="{e["url"]}">{e["url"]}</a><br>'
                 f'<em>{html.escape(KIND[r["kind"]])}.</em> {e["credibility"]}</td></tr>')
-        return (f'<table class="dataframe sources" id="tab-{html.escape(self.name)}">\n'
-                f"<caption>{html.escape(self.caption, quote=False)}</caption>\n"
+        return ('<table class="dataframe sources">\n'
                 "<thead><tr><th>cited as</th><th>outlet, title, date, address; kind; how far it can "
                 f"be trusted</th></tr></thead>\n<tbody>{''.join(rows)}</tbody></table>")
 
 
-def sources_table(sources: pd.DataFrame, name: str, caption: str) -> SourcesTable:
-    return SourcesTable(sources, name, caption)
+def sources_table(sources: pd.DataFrame) -> SourcesTable:
+    return SourcesTable(sources)
 
 
 OCCASIONS = {"this_event": "at the conference", "earlier_edition": "an earlier edition",

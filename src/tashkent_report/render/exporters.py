@@ -8,7 +8,7 @@ Registered under nbconvert's ``nbconvert.exporters`` entry points (pyproject.tom
 render one chapter the way the report renders it, and JupyterLab lists both under
 File > Save and Export Notebook As, as "Report" and "ReportPDF". ``make report`` renders the
 whole report (every chapter combined into one notebook) through these same classes: see
-build.to_html and build.to_pdf.
+pipeline.to_html and pipeline.to_pdf.
 
 The name is the label: JupyterLab shows a format it does not know by its name with the first
 letter capitalised (``menu_label``), and Jupyter Server's export URL (/nbconvert/<format>/<path>)
@@ -18,18 +18,16 @@ accepts only letters, digits and ``_`` in it. The file names end in ``.report.ht
 
 from __future__ import annotations
 
-import base64
-import re
 from pathlib import Path
 
-from nbconvert.exporters import Exporter, HTMLExporter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Bool, Set, default
 from traitlets.config import Config
 
-from tashkent_report.analysis.myst import TARGET, without_targets
-from tashkent_report.config import FIGURES, ROOT, relative
-from tashkent_report.render.expressions import ReportExecutePreprocessor, SubstituteExpressions
+from tashkent_report.config import ROOT
+from tashkent_report.render.expressions import ReportExecutePreprocessor
+from tashkent_report.render.html import Numbering, RenderMarkdown, finish
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME = "report"
@@ -45,40 +43,11 @@ def menu_label(name: str) -> str:
 
 
 class BrokenReferences(ValueError):
-    """Cross-references (#fig-…, #tab-…, #sec-…) that point to nothing in the document."""
+    """Cross-references (to a cell, #q-…, #src-…) that point to nothing in the document."""
 
     def __init__(self, targets: list[str]):
         self.targets = targets
         super().__init__(f"cross-references point nowhere: {', '.join('#' + t for t in targets)}")
-
-
-class FigureError(ValueError):
-    """A chart whose SVG in figures/ is missing, or is not the chart the notebook shows."""
-
-
-FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-
-def figure_svg(name: str, png: str, folder: Path = FIGURES) -> str:
-    """``folder/<name>.svg`` as base64, for the chart whose PNG (base64) a notebook shows.
-
-    plots.save_figure writes the SVG and the PNG of a chart together; the notebook's output
-    carries the PNG only (an SVG beside it would double the notebooks' size, and strict nbval
-    would compare it too). The SVG is the chart shown if ``<name>.png`` is the shown PNG, byte
-    for byte; if not, or if it is missing, FigureError.
-    """
-    if not FIGURE_NAME.match(name or ""):
-        raise FigureError(f"a chart's output names no figure file ({name!r}); plots.save_figure names each")
-    svg, saved = folder / f"{name}.svg", folder / f"{name}.png"
-    try:
-        same = saved.read_bytes() == base64.b64decode(png)
-        data = svg.read_bytes()
-    except OSError as exc:
-        raise FigureError(f"{relative(exc.filename or svg)}: cannot read it: {exc.strerror or exc}") from exc
-    if not same:
-        raise FigureError(f"{relative(saved)} is not the chart the notebook shows: the notebook's "
-                          f"output and {relative(folder)}/ come from different runs")
-    return base64.b64encode(data).decode("ascii")
 
 
 class ReportTagRemovePreprocessor(TagRemovePreprocessor):
@@ -92,21 +61,8 @@ class ReportTagRemovePreprocessor(TagRemovePreprocessor):
     remove_input_tags = Set({"remove-input"}).tag(config=True)
 
 
-class DropMystTargets(Preprocessor):
-    """Removes MyST target lines, ``(sec-1.4)=``, which nbconvert's Markdown would print as text.
-
-    They serve JupyterLab (a link within a notebook to a labelled heading); in the report the
-    heading gets the same id from its number (html.number_sections).
-    """
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "markdown" and TARGET.search(cell.source):
-            cell.source = without_targets(cell.source)
-        return cell, resources
-
-
 class ReportHTMLExporter(HTMLExporter):
-    """One self-contained HTML file with the report's template, captions, alt text and styles.
+    """One self-contained HTML file with the report's template, numbering, captions and styles.
 
     Readers' edition by default: no code. ``--ReportHTMLExporter.analyst=True`` shows the code,
     cells tagged ``hide-input`` folded. Nothing is fetched from another host: no require.js,
@@ -123,26 +79,6 @@ class ReportHTMLExporter(HTMLExporter):
         help="Fail on a cross-reference that points to nothing. The whole report is strict; a "
         "single chapter is not, since it links to other chapters (those links become text).",
     ).tag(config=True)
-
-    strict_figures = Bool(
-        False,
-        help="Fail when a chart's SVG in figures/ is missing or is not the chart shown. The whole "
-        "report is strict; a single chapter shows the notebook's PNG instead, with a warning.",
-    ).tag(config=True)
-
-    def default_filters(self):
-        yield from super().default_filters()
-        yield "figure_svg", self._figure_svg
-
-    def _figure_svg(self, name: str, png: str) -> str:
-        """The chart as SVG (base64), or '' for the PNG (one chapter, whose figures/ is stale)."""
-        try:
-            return figure_svg(name, png)
-        except FigureError as exc:
-            if self.strict_figures:
-                raise
-            self.log.warning("Chart %s shown as PNG: %s", name, exc)
-            return ""
 
     @default("template_name")
     def _template_name_default(self):
@@ -174,10 +110,13 @@ class ReportHTMLExporter(HTMLExporter):
 
     @default("default_preprocessors")
     def _default_preprocessors_default(self):
-        # --execute also evaluates the Markdown cells' {eval} expressions, as JupyterLab does.
-        stock = "nbconvert.preprocessors.ExecutePreprocessor"
-        return [ReportExecutePreprocessor if p == stock else p
-                for p in Exporter.default_preprocessors.default_args[0]]
+        # Explicit, in order: nbconvert's own that its flags enable (--clear-output, --execute,
+        # which here also evaluates the Markdown cells' {eval} expressions, as JupyterLab does),
+        # then the report's, after execution so that a removed cell still runs first.
+        return ["nbconvert.preprocessors.ClearOutputPreprocessor", ReportExecutePreprocessor,
+                "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
+                "nbconvert.preprocessors.HighlightMagicsPreprocessor",
+                ReportTagRemovePreprocessor, Numbering, RenderMarkdown]
 
     @property
     def default_config(self):
@@ -188,26 +127,18 @@ class ReportHTMLExporter(HTMLExporter):
             "kernel_manager_class": "tashkent_report.render.kernels.AsyncIPCKernelManager",
             "record_timing": False,
         }}))
+        for name in ("ReportTagRemovePreprocessor", "Numbering", "RenderMarkdown"):
+            config[name].enabled = True
         return config
 
-    def __init__(self, config=None, **kw):
-        super().__init__(config=config, **kw)
-        self.register_preprocessor(ReportTagRemovePreprocessor(parent=self), enabled=True)
-        self.register_preprocessor(DropMystTargets(parent=self), enabled=True)
-        self.register_preprocessor(SubstituteExpressions(parent=self), enabled=True)
-
     def from_notebook_node(self, nb, resources=None, **kw):
-        from tashkent_report.render.html import finish
-
         resources = dict(resources or {})
-        chapter = None
         if not resources.get("report"):  # one chapter, from nbconvert or JupyterLab
-            chapter = resources.get("metadata", {}).get("name")
-            resources["report"] = chapter_meta(chapter)
+            resources["report"] = chapter_meta(resources.get("metadata", {}).get("name"))
         resources["report_css"] = (TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
         resources["edition"] = "analyst" if self.analyst else "reader"
         body, resources = super().from_notebook_node(nb, resources=resources, **kw)
-        html, broken = finish(body, unlink_broken=not self.strict_references, chapter=chapter)
+        html, broken = finish(body, unlink_broken=not self.strict_references)
         if broken and self.strict_references:
             raise BrokenReferences(broken)
         if broken:
@@ -231,11 +162,7 @@ class ReportPDFExporter(ReportHTMLExporter):
 
     @default("file_extension")
     def _file_extension_default(self):
-        return ".report.pdf"
-
-    @default("template_extension")
-    def _template_extension_default(self):
-        return ".html.j2"  # the HTML template renders the page that WeasyPrint lays out
+        return ".report.pdf"  # the HTML template renders the page that WeasyPrint lays out
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = super().from_notebook_node(nb, resources=resources, **kw)

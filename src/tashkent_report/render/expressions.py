@@ -8,22 +8,18 @@ expression in the notebook's kernel and stores the results in the cell's metadat
 
 The build does the same through the same protocol (an ``execute_request`` with
 ``user_expressions``, sent as the cell's turn comes, so every expression sees what the cells
-above it defined, as after Run All), stores the results where jupyterlab-myst stores them, and
-substitutes them when it renders (stock nbconvert would print the role's raw text). An
+above it defined, as after Run All), and stores the results where jupyterlab-myst stores them;
+html.RenderMarkdown shows them (stock nbconvert would print the role's raw text). An
 expression that raises, or one with no stored result, stops the build naming the cell.
 """
 
 from __future__ import annotations
 
-import html
-import re
-
 from nbclient import NotebookClient
 from nbclient.util import run_sync
-from nbconvert.preprocessors import ExecutePreprocessor, Preprocessor
-from traitlets import Bool
+from nbconvert.preprocessors import ExecutePreprocessor
 
-from tashkent_report.analysis.myst import METADATA, ROLE, expressions, shown, stored
+from tashkent_report.analysis.myst import METADATA, expressions
 
 
 class ExpressionError(Exception):
@@ -40,30 +36,6 @@ def _failure(result: dict | None) -> str | None:
     if result.get("status") != "ok":
         return f"failed: {result.get('ename', 'Error')}: {result.get('evalue', '')}"
     return None
-
-
-def substitute(cell, index: int = 0, strict: bool = True) -> str:
-    """The cell's Markdown with each role replaced by its stored result (HTML inline).
-
-    ``strict``: a missing or failed result raises ExpressionError; otherwise the role is shown
-    as inline code, as jupyterlab-myst shows an expression it has no result for.
-    """
-    results = stored(cell)
-
-    def value(match: re.Match) -> str:
-        expression = match.group(1)
-        problem = _failure(results.get(expression))
-        if problem and strict:
-            raise ExpressionError(index, cell.get("id", "?"), expression, problem)
-        if problem:
-            return f"<code>{html.escape(expression, quote=False)}</code>"
-        kind, text = shown(results[expression])
-        if kind == "text":
-            quoted = html.escape(expression, quote=True)
-            return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
-        return text
-
-    return ROLE.sub(value, cell.source)
 
 
 class EvaluatesExpressions:
@@ -112,18 +84,3 @@ class ReportClient(EvaluatesExpressions, NotebookClient):
 
 class ReportExecutePreprocessor(EvaluatesExpressions, ExecutePreprocessor):
     """``--execute`` for the report's exporters: code cells run, Markdown expressions evaluated."""
-
-
-class SubstituteExpressions(Preprocessor):
-    """Renders each Markdown cell with its expressions' stored results in place of the roles.
-
-    ``strict`` (the build): a missing or failed result stops the rendering. Otherwise (one
-    chapter exported from JupyterLab) such a role is shown as inline code.
-    """
-
-    strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "markdown" and ROLE.search(cell.source):
-            cell.source = substitute(cell, index, strict=self.strict)
-        return cell, resources

@@ -1,49 +1,38 @@
-"""Finishing the rendered HTML: section ids, numbered figures and tables, cross-references, contents.
+"""The report's structure, computed on the notebook: numbers, captions, cross-references, contents.
 
-nbconvert renders cells; what a briefing needs beyond that is done here, on the parsed HTML,
-so that the same anchors serve the HTML and the PDF (WeasyPrint follows internal links and
-makes bookmarks from the headings).
+Each label is typed once, in the notebooks, where JupyterLab finds it:
+- a heading's label is its Markdown cell's id (``sec-event``). Its number is computed: chapter N
+  is notebook NN and its ``##`` headings N.1, N.2…; the headings of cells tagged ``appendix``
+  are Appendix A, B…;
+- a table's or a chart's label is its code cell's id (``tab-sources``, ``fig-series``), its
+  caption the cell's ``#| tbl-cap:`` or ``#| fig-cap:`` option, as Quarto and MyST write them.
+A link names the cell (``03-context.ipynb#cell-id=sec-event``, ``#cell-id=fig-series``), which
+JupyterLab opens; in the report its text becomes the label: "§3.1", "Appendix A", "Figure 2".
+
+Two nbconvert preprocessors do this (Numbering, then RenderMarkdown, which renders the Markdown
+with markdown-it-py, JupyterLab's MyST parser's kin); the template shows the contents and the
+captions. ``finish`` then does on the page what is not structure: French passages marked, links
+into other chapters made links within the one page, quotes that lead back to their mentions.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from pathlib import Path
 
 from bs4 import BeautifulSoup
+from markdown_it.token import Token
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern for the audit and the HTML
+from tashkent_report.analysis.myst import is_eval, options, parser, shown, stored
+from tashkent_report.render.expressions import ExpressionError, _failure
 
-SECTION_NUMBER = re.compile(r"^(?:Appendix\s+)?([A-Z]|\d+)((?:\.\d+)*)\.?(?:\s|$)")
-
-
-def section_number(text: str) -> str | None:
-    match = SECTION_NUMBER.match(text)
-    return match.group(1) + match.group(2) if match else None
-
-
-def number_sections(soup: BeautifulSoup) -> list[tuple[int, str, str, str]]:
-    """Give every numbered heading the id ``sec-<number>``; return (level, id, number, title)."""
-    entries = []
-    for anchor in soup.select("a.anchor-link"):
-        anchor.decompose()
-    for heading in soup.find_all(["h1", "h2", "h3"]):
-        text = heading.get_text(" ", strip=True)
-        number = section_number(text)
-        if number is None:
-            heading.attrs.pop("id", None)
-            continue
-        heading["id"] = f"sec-{number}"
-        entries.append((int(heading.name[1]), heading["id"], number, text))
-    return entries
-
-
-LOCAL_LINK = re.compile(r"^(?P<file>[\w.-]+\.ipynb)?#(?P<fragment>.+)$")
-CELL = "cell-id="  # JupyterLab's fragment for a cell; nbconvert's id for the cell's <div>
-TARGET_ID = re.compile(r"^(?:sec|tab|fig)-")
-
-
-BOOK_CELL = re.compile(r"^n([^-]+)-")
+BOOK_CELL = re.compile(r"^n(\d\d)-")
+CELL = "cell-id="  # JupyterLab's fragment for a cell
+KINDS = {"fig-cap": ("fig-", "Figure"), "tbl-cap": ("tab-", "Table")}
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def book_cell_id(chapter: str, cell_id: str) -> str:
@@ -51,115 +40,200 @@ def book_cell_id(chapter: str, cell_id: str) -> str:
     return f"n{chapter.split('-', 1)[0]}-{cell_id}"
 
 
-def localise(soup: BeautifulSoup, chapter: str | None = None) -> list[str]:
-    """Links written for JupyterLab, made links within the one page of the report.
+def label_of(cell_id: str) -> tuple[str | None, str]:
+    """(chapter number or None, label) of a cell id, combined ('n03-sec-event') or not."""
+    match = BOOK_CELL.match(cell_id)
+    return (match.group(1), cell_id[match.end():]) if match else (None, cell_id)
 
-    In a notebook, a link to another chapter names its file (``05-appendix.ipynb#q-delegations``)
-    and a link to a heading or chart that only JupyterLab's cells can find names the cell
-    (``03-context.ipynb#cell-id=sec-3-1``, ``#cell-id=fig-series``): JupyterLab opens that
-    notebook there. In the report each becomes the id of what it points to: the fragment, or the
-    section, figure or table that the cell holds. ``chapter``: the notebook's name when one
-    chapter is exported alone (its cell ids are not prefixed). Returns the cell links that find
-    nothing, each left as ``#cell-id=…``.
+
+class StructureError(ValueError):
+    """A label typed twice, or a caption on a cell whose id is not its label."""
+
+
+class Numbering(Preprocessor):
+    """Numbers headings, tables and charts; gives each caption its place; gathers the contents.
+
+    ``resources["labels"]``: {label: what a link to it shows}; ``resources["contents"]``: the
+    chapters, each {label, number, title, sections: [its sections, alike]}; each float's cell
+    gets ``metadata["float"]`` and each heading's cell ``metadata["number"]``.
     """
-    unresolved = []
-    cells = {div["id"].removeprefix(CELL): div for div in soup.find_all(id=re.compile("^" + CELL))}
-    for link in soup.find_all("a", href=True):
-        match = LOCAL_LINK.match(link["href"])
-        if match is None:
+
+    def preprocess(self, nb, resources):
+        chapter = str(resources.get("metadata", {}).get("name", ""))[:2]
+        labels, contents, counts = {}, [], {"Figure": 0, "Table": 0}
+        top, sub, appendices, chapters = "", 0, 0, 0
+        resources["contents_before"] = first = None  # the contents go before the first chapter,
+        for index, cell in enumerate(nb.cells):
+            prefix, label = label_of(cell.get("id", ""))
+            if label in labels:
+                raise StructureError(f"the label {label} is given to two cells")
+            if cell.cell_type == "markdown" and label.startswith("sec-"):
+                level, title = heading(cell.source)
+                if level == 1:
+                    sub = 0
+                    if "appendix" in cell.metadata.get("tags", []):
+                        top = f"Appendix {LETTERS[appendices]}"
+                        appendices += 1
+                    else:  # chapter N is notebook NN; a notebook not so named, in order
+                        chapters += 1
+                        named = prefix or chapter
+                        top = str(int(named) if named.isdigit() else chapters)
+                    number, shown_as = f"{top}.", top if top.startswith("Appendix") else f"§{top}"
+                    if first is None:  # unless it opens the notebook (one chapter alone)
+                        first = resources["contents_before"] = cell.id if index else ""
+                else:
+                    sub += 1
+                    number = f"{top.removeprefix('Appendix ')}.{sub}"
+                    shown_as = f"§{number}"
+                cell.metadata["number"] = number
+                labels[label] = shown_as
+                entry = {"label": label, "number": number, "title": title, "sections": []}
+                if level == 1 or not contents:
+                    contents.append(entry)
+                elif level == 2:
+                    contents[-1]["sections"].append(entry)
+            elif cell.cell_type == "code":
+                found, code = options(cell.source)
+                kind = next((k for k in KINDS if k in found), None)
+                if kind is None:
+                    continue
+                start, word = KINDS[kind]
+                if not label.startswith(start):
+                    raise StructureError(f"cell {cell.get('id')}: a cell with {kind} has an id "
+                                         f"starting with {start} (its label)")
+                counts[word] += 1
+                labels[label] = f"{word} {counts[word]}"
+                cell.source = code
+                cell.metadata["float"] = {"label": label, "number": labels[label],
+                                          "caption": parser().renderInline(str(found[kind]))}
+                if word == "Table":
+                    caption_table(cell, cell.metadata["float"])
+        resources["labels"], resources["contents"] = labels, contents
+        return nb, resources
+
+
+def heading(source: str) -> tuple[int, str]:
+    """(level, plain text) of the heading a Markdown cell opens with."""
+    tokens = parser().parse(source)
+    for token, inline in zip(tokens, tokens[1:], strict=False):
+        if token.type == "heading_open":
+            text = "".join(t.content for t in inline.children if t.type in ("text", "code_inline"))
+            return int(token.tag[1]), text
+    raise StructureError(f"a cell labelled as a section has no heading: {source[:60]!r}")
+
+
+# A table of at most this many rows and characters fits on a page: the PDF keeps it whole
+# (class "short"); a longer one runs on, its header row repeated.
+SHORT_TABLE = (16, 2000)
+
+
+def caption_table(cell, float_: dict) -> None:
+    """The table a cell shows gets its label as id and its caption inside it (``<caption>``)."""
+    for output in cell.get("outputs", []):
+        markup = output.get("data", {}).get("text/html")
+        if not markup or "<table" not in markup:
             continue
-        file, fragment = match["file"], match["fragment"]
-        if not fragment.startswith(CELL):
-            link["href"] = f"#{fragment}"
-            continue
-        cell_id = fragment.removeprefix(CELL)
-        if file is None:  # a cell of the link's own chapter: its number is in the link's cell's id
-            own = link.find_parent(id=re.compile("^" + CELL))
-            number = BOOK_CELL.match(own["id"].removeprefix(CELL)) if own else None
-            keys = [book_cell_id(number.group(1), cell_id)] if number else []
-        else:
-            keys = [book_cell_id(Path(file).stem, cell_id)]
-        if file is None or Path(file).stem == chapter:
-            keys.append(cell_id)
-        cell = next((cells[k] for k in keys if k in cells), None)
-        target = cell.find(id=TARGET_ID) if cell is not None else None
-        link["href"] = f"#{target['id']}" if target is not None else f"#{fragment}"
-        if target is None:
-            unresolved.append(fragment)
-    return unresolved
+        soup = BeautifulSoup(markup, "html.parser")
+        table = soup.find("table")
+        caption = soup.new_tag("caption")
+        caption.append(BeautifulSoup(f"<strong>{float_['number']}. </strong>{float_['caption']}",
+                                     "html.parser"))
+        table.insert(0, caption)
+        table["id"], table["tabindex"] = float_["label"], "0"  # a keyboard scrolls a wide table
+        if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
+                and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
+            table["class"] = [*table.get("class", []), "short"]
+        output["data"]["text/html"] = str(soup)
+        return
 
 
-def number_floats(soup: BeautifulSoup) -> dict[str, str]:
-    """Prefix 'Figure N.' and 'Table N.' to captions, in order; return {anchor id: label}."""
-    labels = {}
-    for kind, selector, prefix in (("fig", "figure", "Figure"), ("tab", "table", "Table")):
-        count = 0
-        for element in soup.select(selector):
-            caption = element.find("figcaption" if kind == "fig" else "caption")
-            if caption is None:
-                continue
-            count += 1
-            label = f"{prefix} {count}"
-            strong = soup.new_tag("strong")
-            strong.string = f"{label}. "
-            caption.insert(0, strong)
-            if element.get("id"):
-                labels[element["id"]] = label
-    return labels
+class RenderMarkdown(Preprocessor):
+    """Each Markdown cell as HTML: headings numbered with their label as id, links to a cell
+    shown as its label ("§3.1", "Table 4"), ``{eval}`` roles as their stored results.
+
+    ``strict`` (the build): an expression with no result or a failed one stops the rendering;
+    otherwise (one chapter exported from JupyterLab) it is shown as inline code.
+    """
+
+    strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
+    labels: dict[str, str] = {}  # {label: what a link to it shows}, html.Numbering's
+
+    def preprocess(self, nb, resources):
+        self.labels = resources.get("labels", {})
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "markdown":
+            return cell, resources
+        md, results = parser(), stored(cell)
+        tokens = md.parse(cell.source)
+        number = cell.metadata.get("number")
+        for token, inline in zip(tokens, tokens[1:], strict=False):
+            if number and token.type == "heading_open":
+                token.attrSet("id", label_of(cell.id)[1])
+                inline.children[:0] = [html_token(f'<span class="number">{number}</span> ')]
+                number = None
+            if token.children:
+                token.children = self.inline(token.children, results, index, cell)
+        cell.source = md.renderer.render(tokens, md.options, {})
+        cell.metadata["rendered"] = True
+        return cell, resources
+
+    def inline(self, children, results, index, cell):
+        done, label = [], None
+        for token in children:
+            if is_eval(token):
+                token = html_token(self.value(token.content, results, index, cell))
+            elif token.type == "link_open":  # a link to a labelled cell: to its id, its text its label
+                _, _, fragment = token.attrGet("href").partition("#")
+                label = self.labels.get(fragment.removeprefix(CELL)) if fragment.startswith(CELL) else None
+                if label:
+                    token.attrSet("href", f"#{fragment.removeprefix(CELL)}")
+                    done += [token, html_token(html.escape(label))]
+                    continue
+            elif label:  # the link's typed text ("§", "Table"), up to its end
+                label = None if token.type == "link_close" else label
+                if label:
+                    continue
+            done.append(token)
+        return done
+
+    def value(self, expression: str, results: dict, index: int, cell) -> str:
+        problem = _failure(results.get(expression))
+        if problem and self.strict:
+            raise ExpressionError(index, cell.get("id", "?"), expression, problem)
+        if problem:
+            return f"<code>{html.escape(expression, quote=False)}</code>"
+        kind, text = shown(results[expression])
+        if kind == "markdown":
+            return parser().renderInline(text)
+        if kind == "text":
+            quoted = html.escape(expression, quote=True)
+            return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
+        return text
 
 
-def resolve_references(soup: BeautifulSoup, labels: dict[str, str], sections: dict[str, str]) -> list[str]:
-    """Links to #fig-…, #tab-… and #sec-… get their label as text; return the broken ones."""
+def html_token(content: str) -> Token:
+    return Token("html_inline", "", 0, content=content)
+
+
+LOCAL_LINK = re.compile(r"^(?:[\w.-]+\.ipynb)?#(?P<fragment>.+)$")
+
+
+def localise(soup: BeautifulSoup, unlink: bool) -> list[str]:
+    """Links written for JupyterLab (``05-appendix.ipynb#q-delegations``) made links within the
+    page (``#q-delegations``); returns the fragments that find nothing on the page, whose links
+    become their text if ``unlink`` (a chapter rendered alone links to others)."""
+    ids = {element["id"] for element in soup.find_all(id=True)}
     broken = []
-    for link in soup.find_all("a", href=True):
-        href = link["href"]
-        if not href.startswith("#"):
-            continue
-        target = href[1:]
-        if target in labels:
-            link.string = labels[target]
-        elif target in sections:
-            if not link.get_text(strip=True):
-                link.string = f"§{sections[target]}"
-        elif target.startswith(("fig-", "tab-", "sec-", "q-", "src-")) and soup.find(id=target) is None:
-            broken.append(target)
-    return broken
-
-
-def table_of_contents(soup: BeautifulSoup, entries: list[tuple[int, str, str, str]]) -> None:
-    """Fill <nav id="toc"> with the chapters and their sections."""
-    nav = soup.find("nav", id="toc")
-    if nav is None:
-        first = soup.find(id="sec-1")
-        if first is None:
-            return
-        cell = first.find_parent(class_="jp-Cell") or first
-        nav = soup.new_tag("nav", id="toc")
-        cell.insert_before(nav)
-    heading = soup.new_tag("h2", attrs={"class": "toc-title"})
-    heading.string = "Contents"
-    nav.append(heading)
-    top = soup.new_tag("ol", attrs={"class": "toc"})
-    nav.append(top)
-    current = None
-    for level, anchor, _number, title in entries:
-        if level > 2:
-            continue
-        item = soup.new_tag("li", attrs={"class": f"toc-level-{level}"})
-        link = soup.new_tag("a", href=f"#{anchor}")
-        link.string = title
-        item.append(link)
-        if level == 1:
-            top.append(item)
-            current = soup.new_tag("ol")
-            item.append(current)
-        elif current is not None:
-            current.append(item)
-    for empty in nav.find_all("ol"):
-        if not empty.find("li"):
-            empty.decompose()
-
-
+    for link in soup.find_all("a", href=LOCAL_LINK):
+        fragment = LOCAL_LINK.match(link["href"])["fragment"]
+        link["href"] = f"#{fragment}"
+        if fragment not in ids or fragment.startswith(CELL):
+            broken.append(fragment)
+            if unlink:
+                link.unwrap()
+    return list(dict.fromkeys(broken))
 
 
 def mark_french(soup: BeautifulSoup) -> None:
@@ -184,83 +258,13 @@ def mark_french(soup: BeautifulSoup) -> None:
         node.extract()
 
 
-def unlink(soup: BeautifulSoup, targets: list[str]) -> None:
-    """Links to these anchors become their text (a chapter rendered alone links to others)."""
-    hrefs = {f"#{target}" for target in targets}
-    for link in soup.find_all("a", href=True):
-        if link["href"] in hrefs:
-            link.unwrap()
-
-
-def _is_empty(cell) -> bool:
-    return not cell.get_text(strip=True)
-
-
-def tidy_header(table) -> None:
-    """No row of pandas' index names, and no empty header cell.
-
-    pandas writes the index's name(s) in a header row of their own, under the columns' names,
-    every other cell of it empty. Here the names take the empty cells at the head of the
-    row-header column(s), and their row goes. A header cell still empty after that (an index
-    without a name) heads nothing: it becomes a data cell.
-    """
-    head = table.find("thead")
-    rows = head.find_all("tr", recursive=False) if head else []
-    first_body = table.select_one("tbody tr")
-    levels = 0
-    if first_body is not None:
-        for cell in first_body.find_all(["th", "td"], recursive=False):
-            if cell.name != "th":
-                break
-            levels += 1
-    if len(rows) >= 2 and levels:
-        names = rows[-1].find_all(["th", "td"], recursive=False)
-        if len(names) > levels and all(_is_empty(c) for c in names[levels:]):
-            corner = rows[-2].find_all(["th", "td"], recursive=False)[:levels]
-            for cell, name in zip(corner, names[:levels], strict=False):
-                if not _is_empty(name):
-                    cell.clear()
-                    cell.string = name.get_text(strip=True)
-            rows[-1].decompose()
-    for cell in table.find_all("th"):
-        if _is_empty(cell):
-            cell.name = "td"
-
-
-# A table of at most this many rows and characters fits on a page: the PDF keeps it whole
-# (class "short"); a longer one runs on, its header row repeated.
-SHORT_TABLE = (16, 2000)
-
-
-def wrap_tables(soup: BeautifulSoup) -> None:
-    """Each table in a box of its own that scrolls sideways when the table is wider than the
-    page, with its caption above, outside the box (a phone shows it whole).
-
-    The box is a named region a keyboard can reach (``tabindex="0"``: arrow keys scroll it),
-    named by the caption, as the table is. The table's ``id`` (``tab-…``, what cross-references
-    link to) moves to the block, so that a link lands on the caption. pdf.py puts the caption
-    back into the table for the PDF, where it is the table's tagged Caption.
-    """
-    for number, table in enumerate(soup.find_all("table"), 1):
-        tidy_header(table)
-        anchor = table.attrs.pop("id", None)
-        short = (len(table.select("tbody tr")) <= SHORT_TABLE[0]
-                 and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1])
-        block = soup.new_tag("div", attrs={"class": "table-block short" if short else "table-block"})
-        if anchor:
-            block["id"] = anchor
-        table.wrap(block)
-        scroll = soup.new_tag("div", attrs={"class": "table-scroll", "role": "region", "tabindex": "0"})
-        table.wrap(scroll)
-        caption = table.find("caption", recursive=False)
-        if caption is None:
-            scroll["aria-label"] = "Table"
-            continue
-        caption.name = "div"
-        caption["class"] = "table-caption"
-        caption["id"] = f"{anchor or f'table-{number}'}-caption"
-        scroll.insert_before(caption.extract())
-        scroll["aria-labelledby"] = table["aria-labelledby"] = caption["id"]
+def section_name(element) -> str | None:
+    """How a back link names the section a heading opens: '§1.3', 'Appendix A', or its text."""
+    number = element.find(class_="number")
+    if number is None:
+        return element.get_text(" ", strip=True) or None
+    shown_as = number.get_text(strip=True).rstrip(".")
+    return shown_as if shown_as.startswith("Appendix") else f"§{shown_as}"
 
 
 def link_back(soup: BeautifulSoup) -> None:
@@ -273,10 +277,8 @@ def link_back(soup: BeautifulSoup) -> None:
     section, mentions = "the title block", {}
     for element in soup.find_all(["h1", "h2", "h3", "a"]):
         if element.name != "a":
-            if element.get("id", "").startswith("sec-"):
-                section = "§" + element["id"].removeprefix("sec-")
-            elif element.get_text(strip=True) and "title" not in element.get("class", []):
-                section = element.get_text(" ", strip=True)
+            if "title" not in element.get("class", []):
+                section = section_name(element) or section
             continue
         href = element.get("href", "")
         if "num" in element.get("class", []) and href.startswith("#q-"):
@@ -312,21 +314,10 @@ def link_back(soup: BeautifulSoup) -> None:
         mark.insert_after(backs)
 
 
-def finish(html: str, unlink_broken: bool = False, chapter: str | None = None) -> tuple[str, list[str]]:
-    """The finished HTML, and the cross-references that point nowhere (text, if unlink_broken).
-
-    ``chapter``: the notebook's name when one chapter is rendered alone (see localise).
-    """
-    soup = BeautifulSoup(html, "html.parser")
+def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
+    """The finished HTML, and the links that point nowhere on the page (text, if unlink_broken)."""
+    soup = BeautifulSoup(page, "html.parser")
     mark_french(soup)
-    entries = number_sections(soup)
-    unresolved = localise(soup, chapter)
-    labels = number_floats(soup)
-    broken = resolve_references(soup, labels, {anchor: number for _, anchor, number, _ in entries})
-    broken = list(dict.fromkeys(unresolved + broken))
-    if broken and unlink_broken:
-        unlink(soup, broken)
-    table_of_contents(soup, entries)
-    wrap_tables(soup)
+    broken = localise(soup, unlink_broken)
     link_back(soup)
     return str(soup), broken

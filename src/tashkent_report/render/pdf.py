@@ -55,36 +55,9 @@ def _with_languages():
         tags._build_box_tree = original
 
 
-def for_print(html: str) -> str:
-    """The HTML as the PDF lays it out: each table's caption back inside its table.
-
-    On screen a caption sits above the box in which a wide table scrolls (report.wrap_tables);
-    on paper nothing scrolls, and a caption inside its table is the table's Caption in the
-    structure tree, where PDF/UA wants it.
-    """
-    if "table-block" not in html:
-        return html
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    for block in soup.select("div.table-block"):
-        scroll = block.find("div", class_="table-scroll", recursive=False)
-        table = scroll.find("table", recursive=False) if scroll else None
-        if table is None:
-            continue
-        caption = block.find("div", class_="table-caption", recursive=False)
-        if caption is not None:
-            caption.name = "caption"
-            del caption["class"]
-            table.insert(0, caption.extract())
-        table.attrs.pop("aria-labelledby", None)
-        scroll.unwrap()
-    return str(soup)
-
-
 def write_pdf(html: str, base_url: str) -> bytes:
     """A4 PDF/UA-1 of the HTML (WeasyPrint), the same bytes for the same HTML."""
     from weasyprint import HTML
 
     with fixed_time(), _with_languages():
-        return HTML(string=for_print(html), base_url=base_url).write_pdf(pdf_variant=VARIANT)
+        return HTML(string=html, base_url=base_url).write_pdf(pdf_variant=VARIANT)

@@ -143,19 +143,16 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     """
     from traitlets.config import Config
 
-    from tashkent_report.render.exporters import BrokenReferences, FigureError, ReportHTMLExporter
+    from tashkent_report.render.exporters import BrokenReferences, ReportHTMLExporter
     from tashkent_report.render.expressions import ExpressionError
+    from tashkent_report.render.html import StructureError
 
-    strict = Config({"SubstituteExpressions": {"strict": True}})
-    exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True,
-                                  strict_figures=True)
+    strict = Config({"RenderMarkdown": {"strict": True}})
+    exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True)
     try:
         html, _ = exporter.from_notebook_node(nb, resources={"report": meta})
-    except (BrokenReferences, ExpressionError) as exc:
+    except (BrokenReferences, ExpressionError, StructureError) as exc:
         raise BuildError(str(exc)) from exc
-    except FigureError as exc:
-        raise BuildError(str(exc), "Run the notebook that draws the chart (make execute), then run "
-                         "make report again.") from exc
     return html
 
 
