@@ -367,9 +367,8 @@ def test_a_long_step_keeps_printing(monkeypatch, capsys):
 
 
 def test_a_long_notebook_run_keeps_printing(capsys):
-    run = execution.Execution([ROOT / "notebooks" / "01-participation.ipynb"])
-    run.running[run.paths[0]] = {"index": 6, "id": "x", "started": time.monotonic() - 42}
-    run._heartbeat()
+    running = {ROOT / "notebooks" / "01-participation.ipynb": {"index": 6, "id": "x", "started": time.monotonic() - 42}}
+    execution.heartbeat(running)
     assert "still running notebooks/01-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
 
 

@@ -69,40 +69,35 @@ def step(label: str):
 
 def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     """Run a notebook top to bottom in a fresh kernel, from its own folder."""
-    return execution.Execution([path], timeout, workers=1).run()[0][1]
+    return execution.execute([path], timeout, workers=1)[0][1]
 
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def audits_the_report(path: Path) -> bool:
-    """A chapter whose metadata says it audits the executed report (the methods chapter)."""
-    import json
-
-    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    return bool(metadata.get("tashkent_report", {}).get("audits_the_report"))
-
-
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
     """Execute notebooks side by side (each its own kernel process); report each as it ends.
 
-    A chapter that audits the report runs after the others and reads them as this build
-    executed them (from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS), not as saved.
-    The first failure stops the others; every kernel is shut down before this returns or raises.
+    A chapter whose metadata says it audits the report (the methods chapter) runs after the others
+    and reads them as this build executed them, from a private folder named in
+    $TASHKENT_EXECUTED_NOTEBOOKS. The first failure stops the others.
     """
+    import json
     import tempfile
 
     import nbformat
 
-    auditors = [p for p in paths if audits_the_report(p)]
-    others = [p for p in paths if p not in auditors]
-    executed = dict(execution.Execution(others, timeout, workers=WORKERS).run())
+    def audits(path: Path) -> bool:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return bool(metadata.get("tashkent_report", {}).get("audits_the_report"))
+
+    auditors = [p for p in paths if audits(p)]
+    executed = dict(execution.execute([p for p in paths if p not in auditors], timeout, WORKERS))
     if auditors:
         with tempfile.TemporaryDirectory(prefix="tashkent-executed-") as folder:
             for path, nb in executed.items():
                 nbformat.write(nb, Path(folder) / path.name)
-            env = {EXECUTED_VARIABLE: folder}
-            executed.update(execution.Execution(auditors, timeout, workers=WORKERS, env=env).run())
+            executed.update(execution.execute(auditors, timeout, WORKERS, env={EXECUTED_VARIABLE: folder}))
     return [(path, executed[path]) for path in paths]
 
 
