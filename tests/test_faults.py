@@ -367,7 +367,8 @@ def test_a_long_step_keeps_printing(monkeypatch, capsys):
 
 
 def test_a_long_notebook_run_keeps_printing(capsys):
-    running = {ROOT / "notebooks" / "01-participation.ipynb": {"index": 6, "id": "x", "started": time.monotonic() - 42}}
+    path = ROOT / "notebooks" / "01-participation.ipynb"
+    running = {path: {"index": 6, "id": "x", "started": time.monotonic() - 42}}
     execution.heartbeat(running)
     assert "still running notebooks/01-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
 

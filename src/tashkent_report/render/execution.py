@@ -96,7 +96,8 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
         return BuildError(
             f"{where} was still running after the {timeout} s cell time limit",
             "This report's cells take seconds: look for a loop or a wait that never ends. If the cell "
-            f"really needs longer, raise the limit: make report ARGS='--timeout 600' (or {TIMEOUT_VARIABLE}=600).")
+            "really needs longer, raise the limit: make report ARGS='--timeout 600' (or "
+            f"{TIMEOUT_VARIABLE}=600).")
     if isinstance(exc, DeadKernelError):
         return BuildError(f"{where}: the kernel died while running this cell",
                           "The kernel's process ended (os._exit, a crash in compiled code, or memory ran "
@@ -123,7 +124,8 @@ def check_stderr(path: Path, nb) -> None:
                     f"{relative(path)}, cell {index + 1} (id {cell.get('id')}) wrote to stderr: "
                     f"{_short(output.get('text', ''))}",
                     "The readers' report would show it. Remove its cause (or catch the warning in the "
-                    "cell), or tag the cell remove-cell if readers need none of it; then run make report again.")
+                    "cell), or tag the cell remove-cell if readers need none of it; then run make report "
+                    "again.")
 
 
 async def _execute_one(path: Path, timeout: int, env: dict | None, running: dict) -> object:
@@ -134,8 +136,11 @@ async def _execute_one(path: Path, timeout: int, env: dict | None, running: dict
     nb = load_notebook(path)
     run = running[path] = {"index": None, "id": None, "started": time.monotonic()}
     km = AsyncIPCKernelManager(kernel_name="python3")
-    client = ReportClient(nb, km=km, timeout=timeout, record_timing=False,
-                          on_cell_execute=lambda cell, cell_index, **_: run.update(index=cell_index, id=cell.get("id")),
+
+    def on_cell_execute(cell, cell_index, **_):
+        run.update(index=cell_index, id=cell.get("id"))
+
+    client = ReportClient(nb, km=km, timeout=timeout, record_timing=False, on_cell_execute=on_cell_execute,
                           resources={"metadata": {"path": str(path.parent)}})
     try:
         # The kernel's own stderr is its start-up chatter only; a cell's errors come back as outputs.
@@ -190,7 +195,7 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             for task in tasks:
                 task.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
-        failed = [r for r in results if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)]
+        failed = [r for r in results if isinstance(r, Exception)]  # CancelledError is not an Exception
         if failed:
             raise failed[0]
         return results

@@ -37,7 +37,8 @@ SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103  # sun_path l
 # Matplotlib's, IPython's and Jupyter's configuration and caches, in the kernel's own folder: no
 # read of or write to the user's HOME (unwritable, unset or full of their settings), no warning
 # about it in a cell's outputs, and nothing left when the kernel is shut down.
-PRIVATE_HOMES = {"MPLCONFIGDIR": "matplotlib", "IPYTHONDIR": "ipython", "JUPYTER_CONFIG_DIR": "jupyter-config",
+PRIVATE_HOMES = {"MPLCONFIGDIR": "matplotlib", "IPYTHONDIR": "ipython",
+                 "JUPYTER_CONFIG_DIR": "jupyter-config",
                  "JUPYTER_DATA_DIR": "jupyter-data", "JUPYTER_RUNTIME_DIR": "jupyter-runtime"}
 _FONTS_BASE = tempfile.gettempdir()  # as the process started: tests move tempfile.tempdir later
 _fonts: list[str] = []
@@ -76,10 +77,12 @@ class _PrivateSockets(ConnectionFileMixin):
     @default("kernel_spec_manager")
     def _own_kernel_specs(self) -> KernelSpecManager:
         # The environment's own kernels only, never one from the user's ~/.local/share/jupyter.
-        return KernelSpecManager(parent=self, kernel_dirs=[os.path.join(sys.prefix, "share", "jupyter", "kernels")])
+        return KernelSpecManager(parent=self, kernel_dirs=[os.path.join(sys.prefix, "share", "jupyter",
+                                                                        "kernels")])
 
     def _environment(self, kw: dict) -> dict:
-        homes = {name: os.path.join(os.path.dirname(self.connection_file), sub) for name, sub in PRIVATE_HOMES.items()}
+        folder = os.path.dirname(self.connection_file)
+        homes = {name: os.path.join(folder, sub) for name, sub in PRIVATE_HOMES.items()}
         for folder in homes.values():
             os.makedirs(folder, mode=0o700, exist_ok=True)
         for cached in glob.glob(os.path.join(_font_cache(), "fontlist-*.json")):
@@ -93,7 +96,8 @@ class _PrivateSockets(ConnectionFileMixin):
             raise BuildError(
                 f"the temporary folder {where} is too long for a Unix socket: the kernel's socket paths "
                 f"would take {len(longest)} bytes, more than the {SOCKET_PATH_MAX} the system allows",
-                f"Use a shorter temporary folder (TMPDIR is {len(os.fsencode(where))} bytes; keep it under 60): "
+                f"Use a shorter temporary folder (TMPDIR is {len(os.fsencode(where))} bytes; keep it under 60):"
+                " "
                 "for example TMPDIR=/tmp make report, or export TMPDIR=/tmp in your shell.")
         super().write_connection_file(**kwargs)
 
