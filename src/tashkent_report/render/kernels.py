@@ -96,9 +96,8 @@ class _PrivateSockets(ConnectionFileMixin):
             raise BuildError(
                 f"the temporary folder {where} is too long for a Unix socket: the kernel's socket paths "
                 f"would take {len(longest)} bytes, more than the {SOCKET_PATH_MAX} the system allows",
-                f"Use a shorter temporary folder (TMPDIR is {len(os.fsencode(where))} bytes; keep it under 60):"
-                " "
-                "for example TMPDIR=/tmp make report, or export TMPDIR=/tmp in your shell.")
+                f"Use a shorter temporary folder (TMPDIR is {len(os.fsencode(where))} bytes; keep it "
+                "under 60): for example TMPDIR=/tmp make report, or export TMPDIR=/tmp in your shell.")
         super().write_connection_file(**kwargs)
 
     def cleanup_connection_file(self) -> None:
