@@ -3,10 +3,12 @@
 Before anything else, the package under test must be this checkout's own: a .venv linked from
 another checkout, or copied with it, would test the other one (src/tashkent_report/checkout.py).
 
-Several kernels starting at once race for TCP ports (see src/tashkent_report/kernels.py);
-nbval has no option for the transport, so its kernel manager class is swapped here.
+Several kernels starting at once race for TCP ports (jupyter/jupyter_client#487; see
+src/tashkent_report/render/kernels.py). The PDFs rendered in-process get the build's fixed
+SOURCE_DATE_EPOCH, as `make` exports it, so that they are byte-identical however pytest is run.
 """
 
+import os
 from pathlib import Path
 
 import nbval.kernel
@@ -14,7 +16,13 @@ import pytest
 
 from tashkent_report.render.checkout import foreign_package, unexecuted_notebooks
 from tashkent_report.render.kernels import IPCKernelManager
+from tashkent_report.render.pdf import SOURCE_DATE_EPOCH
 
+os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+# nbval has no setting for how it starts kernels (computationalmodelling/nbval#133 asks for one,
+# for the start-up time limit; there is none for the manager or its transport), so the kernel
+# manager its module uses is swapped. Pinned by tests/test_private_names.py, which fails on any
+# other nbval version.
 nbval.kernel.KernelManager = IPCKernelManager
 
 
