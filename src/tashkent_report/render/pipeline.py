@@ -207,7 +207,8 @@ def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | 
 
     paths = notebooks() if paths is None else paths
     check_notebooks(paths)
-    executed = {path: nbformat.writes(nb).encode("utf-8") + b"\n" for path, nb in execute_all(paths, timeout)}
+    executed = {path: (nbformat.writes(nb).rstrip("\n") + "\n").encode("utf-8")  # as nbformat.write
+                for path, nb in execute_all(paths, timeout)}
     try:
         write_atomically(executed)
     except OSError as exc:
