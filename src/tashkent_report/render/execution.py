@@ -175,13 +175,8 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
     ``env``: extra environment variables for the kernels.
     """
     running: dict[Path, dict] = {}
-    outcome: dict = {}
-    started = threading.Event()
-    finished = threading.Event()
 
     async def main():
-        outcome["loop"], outcome["task"] = asyncio.get_running_loop(), asyncio.current_task()
-        started.set()
         slots = asyncio.Semaphore(max(1, workers))
 
         async def one(path):
@@ -191,7 +186,7 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
         tasks = [asyncio.ensure_future(one(path)) for path in paths]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:  # the first failure wins; the others are cancelled because of it
+        finally:  # the first failure wins, or an interrupt: every other notebook is cancelled
             for task in tasks:
                 task.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -200,35 +195,29 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             raise failed[0]
         return results
 
-    def thread():
-        try:
-            outcome["result"] = asyncio.run(main())
-        except BaseException as exc:  # handed to the waiting thread
-            outcome["error"] = exc
-        finally:
-            started.set()
-            finished.set()
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(main())
 
-    threading.Thread(target=thread, name="notebooks", daemon=True).start()
+    def run():
+        try:
+            loop.run_until_complete(task)
+        except BaseException:
+            pass  # kept in the task, for the waiting thread
+
+    thread = threading.Thread(target=run, name="notebooks", daemon=True)
+    thread.start()
     try:
-        last = time.monotonic()
-        while not finished.wait(0.2):
-            if time.monotonic() - last >= HEARTBEAT:
-                last = time.monotonic()
-                heartbeat(running)
-    except BaseException:  # an interrupt: stop every kernel before going on
+        while thread.join(HEARTBEAT) or thread.is_alive():
+            heartbeat(running)
+    except BaseException:  # an interrupt: every kernel stops before it goes on
         with held():
-            started.wait(CLEANUP_WAIT)
-            if "task" in outcome:
-                try:
-                    outcome["loop"].call_soon_threadsafe(outcome["task"].cancel)
-                except RuntimeError:  # the loop has already closed
-                    pass
-            finished.wait(CLEANUP_WAIT)
+            loop.call_soon_threadsafe(task.cancel)
+            thread.join(CLEANUP_WAIT)
         raise
-    if "error" in outcome:
-        raise outcome["error"]
-    return list(zip(paths, outcome["result"], strict=True))
+    finally:
+        if not thread.is_alive():
+            loop.close()
+    return list(zip(paths, task.result(), strict=True))
 
 
 def heartbeat(running: dict) -> None:
