@@ -198,24 +198,31 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
     loop = asyncio.new_event_loop()
     task = loop.create_task(main())
 
+    finished = threading.Event()  # not Thread.join, which a signal can leave wrong (CPython gh-90882)
+
     def run():
         try:
             loop.run_until_complete(task)
         except BaseException:
             pass  # kept in the task, for the waiting thread
+        finally:  # as asyncio.run ends: what nbclient left running (its kernel-alive polls) is cancelled
+            left = asyncio.all_tasks(loop)
+            for pending in left:
+                pending.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            finished.set()
 
-    thread = threading.Thread(target=run, name="notebooks", daemon=True)
-    thread.start()
+    threading.Thread(target=run, name="notebooks", daemon=True).start()
     try:
-        while thread.join(HEARTBEAT) or thread.is_alive():
+        while not finished.wait(HEARTBEAT):
             heartbeat(running)
     except BaseException:  # an interrupt: every kernel stops before it goes on
         with held():
             loop.call_soon_threadsafe(task.cancel)
-            thread.join(CLEANUP_WAIT)
+            finished.wait(CLEANUP_WAIT)
         raise
     finally:
-        if not thread.is_alive():
+        if finished.is_set():
             loop.close()
     return list(zip(paths, task.result(), strict=True))
 
