@@ -206,11 +206,14 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
         except BaseException:
             pass  # kept in the task, for the waiting thread
         finally:  # as asyncio.run ends: what nbclient left running (its kernel-alive polls) is cancelled
-            left = asyncio.all_tasks(loop)
-            for pending in left:
-                pending.cancel()
-            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
-            finished.set()
+            try:
+                left = asyncio.all_tasks(loop)
+                for pending in left:
+                    pending.cancel()
+                if left:
+                    loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            finally:
+                finished.set()
 
     threading.Thread(target=run, name="notebooks", daemon=True).start()
     try:
