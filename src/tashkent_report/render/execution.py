@@ -186,14 +186,15 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
         tasks = [asyncio.ensure_future(one(path)) for path in paths]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:  # the first failure wins, or an interrupt: every other notebook is cancelled
+            # The first failure wins: nbclient reports a notebook cancelled because of it as a dead kernel.
+            failed = [t.exception() for t in tasks if t.done() and not t.cancelled() and t.exception()]
+        finally:  # after a failure or an interrupt, every other notebook is cancelled
             for task in tasks:
                 task.cancel()
-            results = await asyncio.gather(*tasks, return_exceptions=True)
-        failed = [r for r in results if isinstance(r, Exception)]  # CancelledError is not an Exception
+            await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise failed[0]
-        return results
+        return [task.result() for task in tasks]
 
     loop = asyncio.new_event_loop()
     task = loop.create_task(main())
