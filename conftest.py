@@ -8,13 +8,14 @@ src/tashkent_report/render/kernels.py). The PDFs rendered in-process get the bui
 SOURCE_DATE_EPOCH, as `make` exports it, so that they are byte-identical however pytest is run.
 """
 
+import json
 import os
 from pathlib import Path
 
 import nbval.kernel
 import pytest
 
-from tashkent_report.render.checkout import foreign_package, unexecuted_notebooks
+from tashkent_report.render.checkout import foreign_package
 from tashkent_report.render.kernels import IPCKernelManager
 from tashkent_report.render.pdf import SOURCE_DATE_EPOCH
 
@@ -24,6 +25,30 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
 # manager its module uses is swapped. Pinned by tests/test_private_names.py, which fails on any
 # other nbval version.
 nbval.kernel.KernelManager = IPCKernelManager
+
+
+def unexecuted_notebooks(folder: Path) -> list[str]:
+    """One line for each chapter whose saved outputs are not those of a run top to bottom in a fresh
+    kernel (what make execute saves): the tests compare them with a fresh run and render them."""
+    from tashkent_report.config import relative
+
+    lines = []
+    for path in sorted(Path(folder).glob("[0-9][0-9]-*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            counts = [cell.get("execution_count") for cell in cells if cell.get("cell_type") == "code"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            lines.append(f"{relative(path)}: not a readable notebook: restore it (git checkout -- "
+                         f"{relative(path)}) or run make execute")
+            continue
+        if counts and all(count is None for count in counts):
+            lines.append(f"{relative(path)}: its saved outputs are missing (cleared): run make execute")
+        elif counts != list(range(1, len(counts) + 1)):
+            lines.append(f"{relative(path)}: its saved outputs are stale (execution counts "
+                         f"{', '.join('-' if c is None else str(c) for c in counts[:8])}"
+                         f"{', ...' if len(counts) > 8 else ''}, not 1 to {len(counts)} in order: not run "
+                         "top to bottom in a fresh kernel): run make execute")
+    return lines
 
 
 def pytest_configure(config):
