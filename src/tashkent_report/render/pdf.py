@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-# fontTools stamps each embedded font subset with the time of the build unless SOURCE_DATE_EPOCH
-# is set. The build's environment sets it (the Makefile's exports, and the build's main before
-# anything imports fontTools) to the project's own fixed time, the conference's first day
-# (2024-09-04 UTC), so that two builds give the same bytes. A PDF exported from JupyterLab is
-# byte-identical only if the server's environment has it too: `make lab` exports it.
+# WeasyPrint 70 subsets fonts with HarfBuzz, which adds no time; a variable or colour font goes
+# through fontTools, which stamps the font with the time of the build unless SOURCE_DATE_EPOCH is
+# set. The build's environment sets it (the Makefile's exports, and the build's main before
+# anything imports fontTools) to the project's fixed time, the conference's first day (2024-09-04
+# UTC). A PDF exported from JupyterLab gets it if the server was started with it (make lab).
 SOURCE_DATE_EPOCH = "1725408000"
 VARIANT = "pdf/ua-1"
 
