@@ -199,7 +199,9 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
     loop = asyncio.new_event_loop()
     task = loop.create_task(main())
 
-    finished = threading.Event()  # not Thread.join, which a signal can leave wrong (CPython gh-90882)
+    # An Event, not Thread.join: a signal during join makes 3.11's threading (its bpo-45274 clean-up)
+    # release the running thread's lock and take it for stopped.
+    finished = threading.Event()
 
     def run():
         try:
