@@ -149,7 +149,6 @@ def to_pdf(html: str) -> bytes:
     return write_pdf(html)
 
 
-
 def check_notebooks(paths: list[Path]) -> None:
     """Every chapter parses as a valid notebook, before any kernel starts."""
     if not paths:
