@@ -22,6 +22,10 @@ export MPLBACKEND := Agg
 # --compile-bytecode, cost 25 s more than it saved on a first run from a fresh clone.)
 unexport PYTHONDONTWRITEBYTECODE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# fontTools stamps a variable or colour font embedded in the PDF with the time unless
+# SOURCE_DATE_EPOCH is set: the project's fixed time (src/tashkent_report/render/pdf.py) keeps
+# rebuilds byte-identical, for make report, make test and make lab alike. A value set is kept.
+export SOURCE_DATE_EPOCH ?= 1725408000
 
 .PHONY: FORCE help venv report readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
 

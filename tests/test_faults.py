@@ -3,9 +3,9 @@
 Three layers:
 
 - the switch of reports/ (publish.py), in-process: a failure injected at every step, and a real
-  SIGINT or SIGTERM delivered at every step, from each starting state (a last build, a
-  reports/ folder from before the switch existed, nothing), leave either the last good build or
-  the new one, each whole, and nothing half-written beside them;
+  SIGINT or SIGTERM delivered at every step, from each starting state (a last build, nothing),
+  leave either the last good build or the new one, each whole, and nothing half-written beside
+  them;
 - the messages, in-process: each kind of failure is named with its file, notebook and cell;
 - the build itself, in a subprocess (``python -m tashkent_report.render``), for each case of
   issue 12's table and the cases added since: status, the one message (no traceback), data/ and
@@ -70,17 +70,12 @@ def snapshot(out: Path) -> dict:
 
 
 def last_good(out: Path, kind: str) -> None:
-    """reports/ as a last good build left it: our link, a folder from before it, or nothing."""
+    """reports/ as a last good build left it (our link), or nothing."""
     if kind == "link":
         publish.publish(out, outputs("old"), NAMES)
-    elif kind == "folder":
-        out.mkdir()
-        for name, data in outputs("old").items():
-            (out / name).write_bytes(data)
-        (out / ".report.pdf.k2j4h1").write_bytes(b"a staged file an older build left")
 
 
-STATES = ["link", "folder", "absent"]
+STATES = ["link", "absent"]
 
 
 def run_with_fault(tmp_path: Path, kind: str, n: int, fault):
@@ -136,10 +131,8 @@ def test_a_failure_at_any_step_leaves_the_last_good_build(tmp_path, kind):
         assert f"injected at {seen[-1]}" in str(error) and error.hint
         assert snapshot(out) == before, seen[-1]
         failed_at.append(seen[-1])
-    expected = {"create the new build's folder", "write report.html", "write report.pdf",
+    expected = {"create the new build's folder", "write the new build's files",
                 "flush the new build's folder", "make the new link", "switch"}
-    if kind == "folder":
-        expected.add("move the old folder aside")
     assert expected <= set(failed_at)
 
 
@@ -164,7 +157,7 @@ def test_a_signal_at_any_step_leaves_one_whole_build(tmp_path, kind, signum):
                 kept.append(seen[-1])
     # A signal while the outputs are written leaves the old build; one at the switch is held
     # back until the switch is done, so the new build is whole and the build says so.
-    assert {"write report.pdf", "make the new link"} <= set(kept)
+    assert {"write the new build's files", "make the new link"} <= set(kept)
     assert "switch" in published
 
 
@@ -206,22 +199,12 @@ def test_old_builds_go_but_a_running_build_keeps_its_folder(tmp_path, monkeypatc
     assert running.name in left and killed.name not in left and old.name not in left
 
 
-def test_a_kill_between_the_two_renames_of_the_one_time_conversion_is_undone(tmp_path):
-    out = tmp_path / "reports"
-    last_good(out, "folder")
-    before = files(out)
-    publish.store(out).mkdir()
-    os.rename(out, publish.store(out) / publish.LEGACY)  # killed right after the first rename
-    publish.check(out, NAMES)
-    assert out.is_dir() and not out.is_symlink() and files(out) == before
-
-
 @pytest.mark.parametrize("make, expected", [
     (lambda out: out.write_text("notes"), "reports is a file, where the reports' folder should be"),
-    (lambda out: (out.mkdir(), (out / "report.pdf").mkdir()),
-     "reports/report.pdf is a folder, where the build writes a file"),
+    (lambda out: (out.mkdir(), (out / "report.pdf").write_text("an older build's")),
+     "reports is a folder, where builds keep a link to their latest build"),
     (lambda out: (out.mkdir(), (out / "notes.txt").write_text("mine")),
-     "reports/ holds files no build wrote (notes.txt)"),
+     "reports is a folder, where builds keep a link to their latest build"),
     (lambda out: os.symlink("/var/www", out), "reports is a link to /var/www, which no build made"),
 ])
 def test_what_the_build_did_not_make_is_refused_untouched(tmp_path, make, expected):
@@ -305,7 +288,8 @@ def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
     from tashkent_report.analysis.dataset import DataError
 
     out = tmp_path / "reports"
-    out.mkdir()
+    publish.publish(out, outputs("old"), NAMES)
+    publish.SWITCHED.remove(publish.absolute(out))  # as if an earlier build had made it
     data = DataError(ROOT / "data/facts/figures.csv", "type error", line=6, field="value")
     message, status = build.stop_message(data, out)
     assert status == 1 and message.startswith("Build stopped: data/facts/figures.csv, line 6")
@@ -367,9 +351,9 @@ def test_a_long_step_keeps_printing(monkeypatch, capsys):
 
 
 def test_a_long_notebook_run_keeps_printing(capsys):
-    run = execution.Execution([ROOT / "notebooks" / "01-participation.ipynb"])
-    run.running[run.paths[0]] = {"index": 6, "id": "x", "started": time.monotonic() - 42}
-    run._heartbeat()
+    path = ROOT / "notebooks" / "01-participation.ipynb"
+    running = {path: {"index": 6, "id": "x", "started": time.monotonic() - 42}}
+    execution.heartbeat(running)
     assert "still running notebooks/01-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
 
 
@@ -539,15 +523,14 @@ def reports_is_a_file(root: Path):
     (root / "reports").write_text("not a folder")
 
 
-def pdf_is_a_folder(root: Path):
+def reports_is_a_folder(root: Path):
+    """reports/ as a plain folder: an older build's layout, or someone else's folder."""
     out = root / "reports"
     kept = files(out)
     out.unlink()
     out.mkdir()
     for name, data in kept.items():
         (out / name).write_bytes(data)
-    (out / "report.pdf").unlink()
-    (out / "report.pdf").mkdir()
 
 
 def foreign_link(root: Path):
@@ -569,8 +552,8 @@ CASES = [
     Case("reports is a file", reports_is_a_file,
          ["reports is a file, where the reports' folder should be", "mv reports reports.old",
           "Nothing was written: reports is as it was."]),
-    Case("report.pdf is a folder", pdf_is_a_folder,
-         ["reports/report.pdf is a folder, where the build writes a file"]),
+    Case("reports is a plain folder", reports_is_a_folder,
+         ["reports is a folder, where builds keep a link to their latest build", "mv reports reports.old"]),
     Case("CSV separated by semicolons", separator,
          ["data/facts/figures.csv, line 1 (header): the columns are separated by semicolons, not commas"]),
     Case("quote in decomposed Unicode", decomposed,
@@ -588,7 +571,7 @@ CASES = [
     Case("cell time limit given wrong", lambda root: ["--timeout", "ten"],
          ["--timeout is 'ten', not a positive whole number of seconds"]),
 ]
-FAST = {"notebook not valid JSON", "report.pdf is a folder", "cell raises"}
+FAST = {"notebook not valid JSON", "reports is a plain folder", "cell raises"}
 
 
 @pytest.mark.parametrize("case", [
@@ -650,22 +633,19 @@ def shared_project(good):
 
 
 @slow
-@pytest.mark.parametrize("what", ["reports/", "the project folder"])
+@pytest.mark.parametrize("what", [".reports.d/", "the project folder"])
 def test_a_folder_the_user_cannot_write_is_named_before_any_work(shared_project, what):
     root = shared_project
-    pdf_is_a_folder(root)  # a plain reports/ folder, as builds before the switch left it
-    shutil.rmtree(root / "reports" / "report.pdf")
-    (root / "reports" / "report.pdf").write_bytes(b"last good pdf")
     prefix = unprivileged(root)
-    locked = root / "reports" if what == "reports/" else root
+    locked = publish.store(root / "reports") if what == ".reports.d/" else root
     locked.chmod(0o555)
     before = snapshot(root / "reports"), digest(root / "data")
     try:
         run = finish(start(root, prefix=prefix))
     finally:
         locked.chmod(0o755)
-    expected = ["reports/ is not writable", "chmod u+w reports"] if what == "reports/" else [
-        "cannot write in the project folder", "writable for you"]
+    expected = ["cannot create a folder in .reports.d: Permission denied", "Make .reports.d writable"] if (
+        what == ".reports.d/") else ["cannot write in the project folder", "writable for you"]
     assert_stopped(run, 1, expected)
     assert (snapshot(root / "reports"), digest(root / "data")) == before
     assert "checking data" not in run.out
@@ -732,7 +712,7 @@ DRIVER = textwrap.dedent("""
 
 
 @slow
-@pytest.mark.parametrize("step", ["write report.pdf", "switch"])
+@pytest.mark.parametrize("step", ["write the new build's files", "switch"])
 def test_sigterm_while_the_outputs_move_into_place(project, step):
     before = snapshot(project / "reports")
     old = files(project / "reports")
@@ -835,7 +815,7 @@ SIGNAL_DRIVER = textwrap.dedent("""
         sys.stdout = Hook(sys.stdout, lambda t: t.startswith("Done in"))
     elif when == "the message":  # a first signal while writing, then one while the message is printed
         sys.stderr = Hook(sys.stderr, lambda t: "Build stopped" in t)
-        publish._checkpoint = lambda label: send() if label == "write report.pdf" else None
+        publish._checkpoint = lambda label: send() if label == "write the new build's files" else None
     elif when == "exit":  # after main's own handlers are gone, before the process ends
         original = build.raised_as_exceptions
         @contextlib.contextmanager
@@ -858,8 +838,8 @@ SIGNAL_DRIVER = textwrap.dedent("""
     ("Done", "SIGINT", 130, ["Build stopped by SIGINT", "reports/ holds the complete new build"]),
     ("exit", "SIGTERM", 143, ["Build stopped by SIGTERM after the build was done: "
                               "reports/ holds the complete new build."]),
-    ("write report.pdf", "SIGINT,SIGTERM", 130, ["Build stopped by SIGINT while switching reports/",
-                                                 "reports/ is unchanged"]),
+    ("write the new build's files", "SIGINT,SIGTERM", 130, [
+        "Build stopped by SIGINT while switching reports/", "reports/ is unchanged"]),
     ("the message", "SIGTERM", 143, ["Build stopped by SIGTERM while switching reports/",
                                      "reports/ is unchanged"]),
 ])

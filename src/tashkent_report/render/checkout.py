@@ -3,7 +3,7 @@
 `make` installs the package into ``.venv`` in editable mode, which records the checkout's
 absolute path. A ``.venv`` linked from another checkout, or copied or moved with its checkout
 (``cp -a`` keeps the file times, so make sees nothing to redo), imports the *other* checkout's
-package: its data, its notebooks, its ``reports/``. The build (``build.main``) and the test run
+package: its data, its notebooks, its ``reports/``. The build (``pipeline.main``) and the test run
 (the root ``conftest.py``) call :func:`foreign_package` before anything else and stop with its
 message; the Makefile sets ``.venv`` up again when its stamp names another checkout.
 """
@@ -46,32 +46,3 @@ def foreign_package(checkout: Path | None = None, package: Path = PACKAGE) -> st
             f"{Path(package).resolve()}, not from {own} ({how}).\n"
             "Run make clean-venv, then make report (or make test): make sets .venv up for this checkout.")
 
-
-def unexecuted_notebooks(folder: Path) -> list[str]:
-    """One line for each chapter whose saved outputs are not those of a run top to bottom in a fresh
-    kernel (what ``make execute`` saves): outputs cleared, or execution counts not 1, 2, ... n.
-
-    The test run compares the saved outputs with a fresh run (nbval) and renders them (the report
-    tests); with a chapter cleared or run out of order, it would fail cell by cell and test by test.
-    """
-    import json
-
-    from tashkent_report.config import relative
-
-    lines = []
-    for path in sorted(Path(folder).glob("[0-9][0-9]-*.ipynb")):
-        try:
-            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-            counts = [cell.get("execution_count") for cell in cells if cell.get("cell_type") == "code"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            lines.append(f"{relative(path)}: not a readable notebook: restore it (git checkout -- "
-                         f"{relative(path)}) or run make execute")
-            continue
-        if counts and all(count is None for count in counts):
-            lines.append(f"{relative(path)}: its saved outputs are missing (cleared): run make execute")
-        elif counts != list(range(1, len(counts) + 1)):
-            lines.append(f"{relative(path)}: its saved outputs are stale (execution counts "
-                         f"{', '.join('-' if c is None else str(c) for c in counts[:8])}"
-                         f"{', ...' if len(counts) > 8 else ''}, not 1 to {len(counts)} in order: not run "
-                         "top to bottom in a fresh kernel): run make execute")
-    return lines

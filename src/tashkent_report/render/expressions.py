@@ -8,16 +8,16 @@ expression in the notebook's kernel and stores the results in the cell's metadat
 
 The build does the same through the same protocol (an ``execute_request`` with
 ``user_expressions``, sent as the cell's turn comes, so every expression sees what the cells
-above it defined, as after Run All), and stores the results where jupyterlab-myst stores them;
-html.RenderMarkdown shows them (stock nbconvert would print the role's raw text). An
+above it defined, as after Run All), stores the results where jupyterlab-myst stores them, and
+substitutes them when it renders (stock nbconvert would print the role's raw text). An
 expression that raises, or one with no stored result, stops the build naming the cell.
 """
 
 from __future__ import annotations
 
 from nbclient import NotebookClient
-from nbclient.util import run_sync
 from nbconvert.preprocessors import ExecutePreprocessor
+from traitlets import HasTraits, default
 
 from tashkent_report.analysis.myst import METADATA, expressions
 
@@ -38,20 +38,23 @@ def _failure(result: dict | None) -> str | None:
     return None
 
 
-class EvaluatesExpressions:
-    """A mixin for nbclient's NotebookClient (and nbconvert's ExecutePreprocessor).
-
-    Markdown cells are no longer skipped: their expressions are evaluated in the kernel when
-    their turn comes, and the results stored in the cell's metadata.
+class EvaluatesExpressions(HasTraits):
+    """A mixin for nbclient's NotebookClient (and nbconvert's ExecutePreprocessor): nbclient's
+    public ``on_cell_start`` hook, which fires for every cell before Markdown ones are skipped,
+    evaluates a Markdown cell's expressions in the kernel and stores their results in its metadata.
     """
 
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+    @default("on_cell_start")
+    def _evaluate_on_cell_start(self):
+        return self.evaluate_expressions
+
+    async def evaluate_expressions(self, cell, cell_index: int) -> None:
         if cell.cell_type != "markdown":
-            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            return
         found = expressions(cell.source)
         if not found:
             cell.metadata.pop(METADATA, None)
-            return cell
+            return
         asked = {f"e{i}": expression for i, expression in enumerate(found)}
         msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=asked)
         reply = await self.async_wait_for_reply(msg_id, cell)
@@ -63,11 +66,6 @@ class EvaluatesExpressions:
             problem = _failure(item["result"])
             if problem:
                 raise ExpressionError(cell_index, cell.get("id", "?"), item["expression"], problem)
-        return cell
-
-    # nbclient binds its synchronous execute_cell (which nbconvert's ExecutePreprocessor calls)
-    # to its own coroutine, not to an override: bind it again.
-    execute_cell = run_sync(async_execute_cell)
 
 
 def _kept(result: dict | None) -> dict | None:

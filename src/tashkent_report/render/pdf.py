@@ -9,31 +9,23 @@ the document's. Tests check the structure tree, the languages and the alternativ
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 
-# fontTools stamps each embedded font subset with the time of the build unless
-# SOURCE_DATE_EPOCH is set, so two builds a second apart gave different PDFs. The project's
-# own fixed time (the conference's first day, 2024-09-04 UTC) keeps the PDF byte-identical.
+# WeasyPrint 70 subsets fonts with HarfBuzz, which adds no time; a variable or colour font goes
+# through fontTools, which stamps the font with the time of the build unless SOURCE_DATE_EPOCH is
+# set. The build's environment sets it (the Makefile's exports, and the build's main before
+# anything imports fontTools) to the project's fixed time, the conference's first day (2024-09-04
+# UTC). A PDF exported from JupyterLab gets it if the server was started with it (make lab).
 SOURCE_DATE_EPOCH = "1725408000"
 VARIANT = "pdf/ua-1"
 
 
 @contextmanager
-def fixed_time():
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-@contextmanager
 def _with_languages():
+    # WeasyPrint has no public way to add an element's own /Lang to its structure element (its
+    # finisher sees the finished structure tree without the HTML elements behind it): this wraps
+    # its private tags._build_box_tree. Pinned by tests/test_private_names.py, which fails on any
+    # other WeasyPrint version; PDF/UA requests are gathered upstream in Kozea/WeasyPrint#2482.
     import pydyf
     from weasyprint.pdf import tags
 
@@ -59,5 +51,5 @@ def write_pdf(html: str, base_url: str) -> bytes:
     """A4 PDF/UA-1 of the HTML (WeasyPrint), the same bytes for the same HTML."""
     from weasyprint import HTML
 
-    with fixed_time(), _with_languages():
+    with _with_languages():
         return HTML(string=html, base_url=base_url).write_pdf(pdf_variant=VARIANT)

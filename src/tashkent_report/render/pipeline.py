@@ -1,16 +1,14 @@
 """Build the report: check the data, execute the notebooks, render HTML and PDF.
 
-``python -m tashkent_report.render`` prints each step with its time (and a line every 30 s in a
-long one). It checks the cheap things first (every notebook parses, the output folder can take
-the reports, the data check out), then executes the notebooks, renders, and switches
-``reports/`` to the new build in one atomic rename (see ``publish.py``).
+``python -m tashkent_report.render`` prints each step with its time (and a note every 30 s in a
+long one). Cheap checks come first (every notebook parses, the output folder can take the
+reports, the data check out); then the notebooks run, the numbers in the prose are audited, the
+editions are rendered, and ``reports/`` is switched to the new build in one rename (publish.py).
 
-Every failure (bad data, a broken notebook file, a cell's error, a dead kernel, a cell over
-its time limit, an unusable output folder, SIGINT or SIGTERM) ends in one message, "Build
-stopped: ...", naming the file, and the notebook and cell where there is one, and what to do;
-the exit status is 1 (130 or 143 for SIGINT and SIGTERM), with no traceback unless ``--debug``.
-Kernels are shut down, the new build's folder is removed, and ``reports/`` stays exactly as
-the last good build left it.
+Every failure ends in one message, "Build stopped: ...", naming the file (and the notebook and
+cell where there is one) and what to do; exit status 1, or 130/143 for SIGINT/SIGTERM, and no
+traceback unless ``--debug``. Kernels are shut down and ``reports/`` stays as the last good build
+left it.
 """
 
 from __future__ import annotations
@@ -30,24 +28,17 @@ from tashkent_report.render.interrupts import Interrupted, raised_as_exceptions
 from tashkent_report.render.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
 
 FINGERPRINT = ".inputs.sha256"
-# Every file a build writes into reports/.
-OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)
+OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)  # all a build writes
 HEARTBEAT = 30.0  # seconds between "still working" notes in a long step
 DOING = [""]  # the step under way, for the message of an interrupted build
-
-
-def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The chapters, in the order their numbers give."""
-    return chapters(folder)
+notebooks = chapters  # the chapters, in the order their numbers give
 
 
 @contextmanager
 def step(label: str):
     """Print a step, then its time; a note every HEARTBEAT seconds while it runs."""
     print(f"  {label} ...", end="", flush=True)
-    DOING[0] = label
-    started = time.perf_counter()
-    done = threading.Event()
+    DOING[0], started, done = label, time.perf_counter(), threading.Event()
 
     def heartbeat():
         while not done.wait(HEARTBEAT):
@@ -56,11 +47,8 @@ def step(label: str):
     threading.Thread(target=heartbeat, daemon=True).start()
     try:
         yield
-    except Interrupted:
-        print(" interrupted", flush=True)
-        raise
-    except BaseException:
-        print(" failed", flush=True)
+    except BaseException as exc:
+        print(" interrupted" if isinstance(exc, Interrupted) else " failed", flush=True)
         raise
     finally:
         done.set()
@@ -69,40 +57,35 @@ def step(label: str):
 
 def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     """Run a notebook top to bottom in a fresh kernel, from its own folder."""
-    return execution.Execution([path], timeout, workers=1).run()[0][1]
+    return execution.execute([path], timeout, workers=1)[0][1]
 
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def audits_the_report(path: Path) -> bool:
-    """A chapter whose metadata says it audits the executed report (the methods chapter)."""
-    import json
-
-    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    return bool(metadata.get("tashkent_report", {}).get("audits_the_report"))
-
-
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
     """Execute notebooks side by side (each its own kernel process); report each as it ends.
 
-    A chapter that audits the report runs after the others and reads them as this build
-    executed them (from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS), not as saved.
-    The first failure stops the others; every kernel is shut down before this returns or raises.
+    A chapter whose metadata says it audits the report (the methods chapter) runs after the others
+    and reads them as this build executed them, from a private folder named in
+    $TASHKENT_EXECUTED_NOTEBOOKS. The first failure stops the others.
     """
+    import json
     import tempfile
 
     import nbformat
 
-    auditors = [p for p in paths if audits_the_report(p)]
-    others = [p for p in paths if p not in auditors]
-    executed = dict(execution.Execution(others, timeout, workers=WORKERS).run())
+    def audits(path: Path) -> bool:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return bool(metadata.get("tashkent_report", {}).get("audits_the_report"))
+
+    auditors = [p for p in paths if audits(p)]
+    executed = dict(execution.execute([p for p in paths if p not in auditors], timeout, WORKERS))
     if auditors:
         with tempfile.TemporaryDirectory(prefix="tashkent-executed-") as folder:
             for path, nb in executed.items():
                 nbformat.write(nb, Path(folder) / path.name)
-            env = {EXECUTED_VARIABLE: folder}
-            executed.update(execution.Execution(auditors, timeout, workers=WORKERS, env=env).run())
+            executed.update(execution.execute(auditors, timeout, WORKERS, env={EXECUTED_VARIABLE: folder}))
     return [(path, executed[path]) for path in paths]
 
 
@@ -163,13 +146,6 @@ def to_pdf(html: str) -> bytes:
     return write_pdf(html)
 
 
-
-def up_to_date(out: Path, inputs: str) -> bool:
-    stamp = out / FINGERPRINT
-    outputs = [out / name for name in OUTPUT_NAMES]
-    return stamp.is_file() and stamp.read_text().strip() == inputs and all(p.is_file() for p in outputs)
-
-
 def check_notebooks(paths: list[Path]) -> None:
     """Every chapter parses as a valid notebook, before any kernel starts."""
     if not paths:
@@ -179,13 +155,14 @@ def check_notebooks(paths: list[Path]) -> None:
         execution.load_notebook(path)
 
 
-def build(
-    out: Path = REPORTS, force: bool = False, timeout: int = execution.CELL_TIMEOUT
-) -> dict[Path, bytes]:
+def build(out: Path = REPORTS, force: bool = False,
+          timeout: int = execution.CELL_TIMEOUT) -> dict[Path, bytes]:
     inputs = fingerprint()
-    if not force and up_to_date(out, inputs):
-        stamp = f"{publish.shown(out)}/{FINGERPRINT}"
-        print(f"Report up to date: no input changed since the last build ({stamp}).")
+    stamp = out / FINGERPRINT
+    if not force and stamp.is_file() and stamp.read_text().strip() == inputs and all(
+            (out / name).is_file() for name in OUTPUT_NAMES):
+        print("Report up to date: no input changed since the last build "
+              f"({publish.shown(out)}/{FINGERPRINT}).")
         return {}
     from tashkent_report.analysis.dataset import load_facts
 
@@ -199,47 +176,40 @@ def build(
     meta = report_meta(facts.article, inputs, facts.events)
     print(f"  executing {len(paths)} notebooks, {WORKERS} at a time, each in a fresh kernel "
           f"(cell time limit {timeout} s)", flush=True)
-    started = time.perf_counter()
-    DOING[0] = "executing the notebooks"
+    started, DOING[0] = time.perf_counter(), "executing the notebooks"
     executed = execute_all(paths, timeout)
     print(f"  executed all notebooks in {time.perf_counter() - started:.1f} s")
     with step("auditing every number in the report's prose"):
         audit_numbers(executed, facts, meta)
     book = combine(executed)
-    outputs = {}
     with step("rendering HTML (readers' and analysts' editions)"):
         html = to_html(book, meta)
-        outputs[out / "report.html"] = html.encode("utf-8")
-        outputs[out / "report-analyst.html"] = to_html(book, meta, analyst=True).encode("utf-8")
+        outputs = {"report.html": html.encode("utf-8"),
+                   "report-analyst.html": to_html(book, meta, analyst=True).encode("utf-8")}
     with step("rendering PDF (WeasyPrint)"):
-        outputs[out / "report.pdf"] = to_pdf(html)
-    outputs[out / FINGERPRINT] = (inputs + "\n").encode("ascii")
+        outputs["report.pdf"] = to_pdf(html)
+    outputs[FINGERPRINT] = (inputs + "\n").encode("ascii")
     with step(f"switching {publish.shown(out)}/ to the new build"):
-        publish.publish(out, {path.name: data for path, data in outputs.items()}, OUTPUT_NAMES)
-    return outputs
+        publish.publish(out, outputs, OUTPUT_NAMES)
+    return {out / name: data for name, data in outputs.items()}
 
 
 def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | None = None) -> None:
-    """Re-execute every notebook, each in a fresh kernel, and save it with its outputs and the
-    results of its Markdown cells' expressions.
-
-    Nothing is saved unless every notebook ran; each is then replaced in one rename.
-    """
+    """Re-execute every notebook, each in a fresh kernel, and save it with its outputs and its
+    Markdown cells' expression results: nothing is saved unless every notebook ran."""
     import nbformat
+
+    from tashkent_report.files import write_atomically
 
     paths = notebooks() if paths is None else paths
     check_notebooks(paths)
-    for path, nb in execute_all(paths, timeout):
-        staged = path.with_name(f".{path.name}.{os.getpid()}")
-        try:
-            nbformat.write(nb, staged)
-            os.replace(staged, path)
-        except OSError as exc:
-            raise BuildError(f"{relative(path)}: cannot save the executed notebook: {exc.strerror or exc}",
-                             "Check that notebooks/ is writable, then run make execute again.") from exc
-        finally:
-            if staged.exists():
-                staged.unlink()
+    executed = {path: (nbformat.writes(nb).rstrip("\n") + "\n").encode("utf-8")  # as nbformat.write
+                for path, nb in execute_all(paths, timeout)}
+    try:
+        write_atomically(executed)
+    except OSError as exc:
+        raise BuildError(f"{relative(NOTEBOOKS)}: cannot save the executed notebooks: {exc.strerror or exc}",
+                         "Check that notebooks/ is writable, then run make execute again.") from exc
 
 
 def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple[str, int]:
@@ -255,28 +225,23 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
     else:
         unchanged = f"Nothing was written: there is no {publish.shown(out)}/ yet."
     if isinstance(exc, KeyboardInterrupt | Interrupted):
-        name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
-        status = 128 + (exc.signum if isinstance(exc, Interrupted) else 2)
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        name = Interrupted(signum).name
         switched = out is not None and publish.absolute(out) in publish.SWITCHED  # even if not flagged
         if out is not None and (getattr(exc, "published", False) or switched):
             return (f"Build stopped by {name}, just after the new report was switched in: "
-                    f"{publish.shown(out)}/ holds the complete new build.", status)
-        while_ = f" while {doing}" if doing else ""
-        return (f"Build stopped by {name}{while_}; every kernel was shut down.\n"
-                f"{unchanged}\nRun make {'execute' if out is None else 'report'} again when you are "
-                "ready.", status)
+                    f"{publish.shown(out)}/ holds the complete new build.", 128 + signum)
+        return (f"Build stopped by {name}{f' while {doing}' if doing else ''}; every kernel was shut down.\n"
+                f"{unchanged}\nRun make {'execute' if out is None else 'report'} again when you are ready.",
+                128 + signum)
     if isinstance(exc, DataError):
-        hint = ("Correct the file (docs/data.md: How to add or correct a fact), then run make report again.")
+        hint = "Correct the file (docs/data.md: How to add or correct a fact), then run make report again."
     elif isinstance(exc, BuildError):
         hint = exc.hint or "Correct what the message names, then run make report again."
     else:
         return (f"Build stopped: unexpected {type(exc).__name__}: {exc}\n{unchanged}\n"
                 "This is a bug in the build: run make report ARGS=--debug and report the traceback.", 1)
     return f"Build stopped: {exc}\n{hint}\n{unchanged}", 1
-
-
-class _UsageError(Exception):
-    """A command line the build does not understand."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -288,24 +253,25 @@ class _Parser(argparse.ArgumentParser):
             message = f"unknown option{'s' if len(words) > 1 else ''} {' '.join(words)}"
         elif message.startswith("argument ") and ": expected one argument" in message:
             message = f"{message.removeprefix('argument ').split(':')[0]} needs a value"
-        raise _UsageError(message)
-
-
-USAGE_HINT = ("The build takes --force, --out FOLDER, --timeout SECONDS, --debug and "
-              "--execute-in-place, e.g. make report ARGS='--timeout 300' (make help lists the targets).")
+        print(f"Build stopped: {message}\nThe build takes --force, --out FOLDER, --timeout SECONDS, --debug "
+              "and --execute-in-place, e.g. make report ARGS='--timeout 300' (make help lists the targets)."
+              "\nNothing was built.", file=sys.stderr, flush=True)
+        raise SystemExit(2)
 
 
 def main(argv: list[str] | None = None) -> int:
     from tashkent_report.render.checkout import foreign_package
+    from tashkent_report.render.pdf import SOURCE_DATE_EPOCH
 
+    # fontTools stamps the PDF's fonts with the time unless this is set (see pdf.py).
+    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     foreign = foreign_package()  # before anything else: whose code, data and reports/ are these?
     if foreign:
         print(f"Build stopped: {foreign}\nNothing was built.", file=sys.stderr, flush=True)
         return 1
     parser = _Parser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--execute-in-place", action="store_true", help="re-execute the notebooks and save them"
-    )
+    parser.add_argument("--execute-in-place", action="store_true",
+                        help="re-execute the notebooks and save them")
     parser.add_argument("--force", action="store_true", help="build even if no input changed")
     parser.add_argument("--out", type=Path, default=REPORTS, help="folder for the reports")
     parser.add_argument("--timeout", metavar="SECONDS", help="time limit for each cell (default "
@@ -313,9 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="print the traceback of a failure")
     try:
         args = parser.parse_args(argv)
-    except _UsageError as exc:
-        print(f"Build stopped: {exc}\n{USAGE_HINT}\nNothing was built.", file=sys.stderr, flush=True)
-        return 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0  # --help, or the message printed
     started = time.perf_counter()
     from tashkent_report.render.kernels import sweep
 
@@ -328,32 +293,33 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 build(args.out, force=args.force, timeout=timeout)
             print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
-        except BaseException as exc:  # every failure ends in one message
-            if isinstance(exc, SystemExit):
-                raise
-            if args.debug:
-                import traceback
-
-                traceback.print_exc()
-            out = None if args.execute_in_place else args.out
-            message, status = stop_message(exc, out, DOING[0])
-            print(f"\n{message}", file=sys.stderr, flush=True)
-            return status
+        except Exception as exc:  # every failure ends in one message
+            return _stopped(exc, None if args.execute_in_place else args.out, args.debug)
+        except (KeyboardInterrupt, Interrupted) as exc:
+            return _stopped(exc, None if args.execute_in_place else args.out, args.debug)
     return 0
 
 
+def _stopped(exc: BaseException, out: Path | None, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    message, status = stop_message(exc, out, DOING[0])
+    print(f"\n{message}", file=sys.stderr, flush=True)
+    return status
+
+
 def _run() -> int:
-    """``main`` as the process it is: a signal in its last instants, after the build was done, is
-    noted and named rather than left to kill the process silently or print a traceback."""
+    """``main`` as the process it is: a signal in its last instants, once the build is done, is
+    named rather than left to kill the process silently or print a traceback."""
     import signal
 
-    from tashkent_report.render import interrupts
-
-    for signum in interrupts.SIGNALS:
-        signal.signal(signum, interrupts.record)  # main's own handlers are installed over these
+    late = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, frame: late.append(signum))  # main installs its own over these
     status = main()
-    if status == 0 and interrupts.late:
-        stop = Interrupted(interrupts.late[0])
+    if status == 0 and late:
         argv = sys.argv[1:]
         out = Path(next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), REPORTS))
         if "--execute-in-place" in argv:
@@ -362,11 +328,7 @@ def _run() -> int:
             where = f"{publish.shown(out)}/ holds the complete new build"
         else:
             where = f"{publish.shown(out)}/ is unchanged"
-        print(f"\nBuild stopped by {stop.name} after the build was done: {where}.", file=sys.stderr,
-              flush=True)
-        status = 128 + stop.signum
+        print(f"\nBuild stopped by {Interrupted(late[0]).name} after the build was done: {where}.",
+              file=sys.stderr, flush=True)
+        status = 128 + late[0]
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(_run())

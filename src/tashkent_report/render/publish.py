@@ -6,25 +6,15 @@ The layout, made by the build itself::
     .reports.d/v-<pid>-<random>/               one folder per build: report.html,
                                                report-analyst.html, report.pdf, .inputs.sha256
 
-A build writes every output into a new folder in ``.reports.d/`` and flushes it to disk; then
-it makes a new link to that folder and renames it over ``reports`` (``os.replace``). POSIX
-makes ``rename(2)`` atomic: at every instant ``reports`` is either the last good build or the
-new one, each whole, so a failure or a signal at any step before the rename leaves
-``reports/`` exactly as the last good build left it, and after it the new build is complete.
-Only then are older build folders removed (a reader holding one of their files open keeps
-reading it). SIGINT and SIGTERM are held back across the rename, so the build always knows
-whether the switch happened. ``.reports.d/.lock`` serialises the switch of two builds run at
-once.
-
-Folders and files are created with the user's umask (0755 and 0644 under the usual 022), so
-other users and a web server can read the reports.
-
-Migration: a ``reports/`` that is still a plain folder (built before this layout) and holds only
-the build's own files is converted once: renamed to ``.reports.d/legacy``, then the link is
-renamed into its place, signals held back in between. If the process is killed outright between
-those two renames, ``reports`` is missing and the next build renames ``legacy`` back before
-anything else. A folder holding anything else, a file, or a link the build did not make is
-refused with a message naming it: the build never deletes what it did not write.
+A build writes every output into a new folder in ``.reports.d/`` and flushes it to disk, makes a
+new link to it and renames the link over ``reports`` (``os.replace``). ``rename(2)`` is atomic:
+at every instant ``reports`` is the last good build or the new one, each whole. Only then are
+older build folders removed (a reader holding one of their files open keeps reading it). SIGINT
+and SIGTERM are held back across the rename, so the build always knows whether the switch
+happened; ``.reports.d/.lock`` serialises the switch of two builds run at once. Files are created
+with the user's umask (0644 and folders 0755 under the usual 022). Anything at ``reports`` that
+is not a build's link (a folder, a file, another link) is refused with a message naming it: the
+build never deletes what it did not write.
 """
 
 from __future__ import annotations
@@ -40,10 +30,10 @@ from pathlib import Path
 
 from tashkent_report.config import relative
 from tashkent_report.errors import BuildError
+from tashkent_report.files import write_atomically
 from tashkent_report.render.interrupts import Interrupted, held
 from tashkent_report.render.processes import alive
 
-LEGACY = "legacy"
 LOCK = ".lock"
 SWITCHED: list[Path] = []  # every out this process has switched to a new build, as the switch happens
 
@@ -74,8 +64,11 @@ def _pid_of(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _new_name(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
 def _os_error(exc: OSError, what: str, where: Path) -> BuildError:
-    reason = exc.strerror or str(exc)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         hint = (f"Make {shown(where)} writable for you, or build elsewhere with "
                 "make report ARGS='--out FOLDER'.")
@@ -83,116 +76,57 @@ def _os_error(exc: OSError, what: str, where: Path) -> BuildError:
         hint = f"Free some disk space on the file system of {shown(where)}, then run make report again."
     else:
         hint = f"Check {shown(where)}, then run make report again."
-    return BuildError(f"cannot {what} {shown(where)}: {reason}", hint)
+    return BuildError(f"cannot {what} {shown(where)}: {exc.strerror or exc}", hint)
 
 
 @contextmanager
 def _locked(out: Path):
     """Hold ``.reports.d/.lock`` (creating ``.reports.d/`` if need be)."""
-    folder = store(out)
     try:
         _checkpoint("create the build store")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        folder.mkdir(exist_ok=True)
+        store(out).mkdir(parents=True, exist_ok=True)
+        handle = open(store(out) / LOCK, "a")
     except OSError as exc:
         raise _os_error(exc, "create a folder in", out.parent) from exc
-    try:
-        handle = open(folder / LOCK, "a")
-    except OSError as exc:
-        raise _os_error(exc, "write in", folder) from exc
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        yield folder
-
-
-def _recover(out: Path) -> None:
-    """Finish what an outright kill between the two renames of a migration left undone."""
-    legacy = store(out) / LEGACY
-    if not os.path.lexists(out) and legacy.is_dir():
-        os.rename(legacy, out)
-
-
-def _is_ours(out: Path) -> bool:
-    target = Path(os.readlink(out))
-    return not target.is_absolute() and target.parent == Path(store(out).name) and (
-        _pid_of(target.name) is not None
-    )
+        yield store(out)
 
 
 def holds_a_build(out: Path) -> bool:
-    """``out`` is a build's link, or a folder as builds before the link left it."""
+    """``out`` is a link a build made to its folder in the store."""
     out = absolute(out)
     try:
-        return _is_ours(out) if os.path.islink(out) else os.path.isdir(out)
+        target = Path(os.readlink(out))
     except OSError:
         return False
+    return (not target.is_absolute() and target.parent == Path(store(out).name)
+            and _pid_of(target.name) is not None)
 
 
-def inspect(out: Path, names: tuple[str, ...]) -> str:
-    """What ``out`` is now: "absent", "link" (a build's) or "folder" (to migrate).
-
-    Raises BuildError for anything the build must not replace.
-    """
+def _refuse(out: Path) -> None:
+    """A BuildError unless ``out`` is absent or a build's link."""
     label = shown(out)
-    todo = ("The build replaces it as a whole, and deletes only what it wrote itself: "
-            f"move it away (mv {label} {label}.old), or build elsewhere with "
-            "make report ARGS='--out FOLDER'.")
-    try:
-        os.lstat(out)
-    except FileNotFoundError:
-        return "absent"
-    except OSError as exc:
-        raise _os_error(exc, "read", out) from exc
-    if os.path.islink(out):
-        if _is_ours(out):
-            return "link"
+    todo = ("The build replaces it as a whole, and deletes only what it wrote itself: move it away "
+            f"(mv {label} {label}.old), or build elsewhere with make report ARGS='--out FOLDER'.")
+    if os.path.islink(out) and not holds_a_build(out):
         raise BuildError(f"{label} is a link to {os.readlink(out)}, which no build made", todo)
-    if not os.path.isdir(out):
+    if os.path.isdir(out) and not os.path.islink(out):
+        raise BuildError(f"{label} is a folder, where builds keep a link to their latest build (an "
+                         "older build's, or someone else's)", todo)
+    if os.path.lexists(out) and not os.path.islink(out):
         raise BuildError(f"{label} is a file, where the reports' folder should be", todo)
-    staged = re.compile(r"\.(?:" + "|".join(re.escape(n) for n in names) + r")\.\w+")
-    foreign = []
-    try:
-        entries = list(os.scandir(out))
-    except OSError as exc:
-        raise _os_error(exc, "read", out) from exc
-    for entry in entries:
-        if entry.name in names and not entry.is_file(follow_symlinks=False):
-            raise BuildError(
-                f"{label}/{entry.name} is a {'folder' if entry.is_dir() else 'special file'}, "
-                "where the build writes a file", todo)
-        if entry.name not in names and not staged.fullmatch(entry.name):
-            foreign.append(entry.name)
-    if foreign:
-        listed = ", ".join(sorted(foreign)[:5]) + (", ..." if len(foreign) > 5 else "")
-        raise BuildError(f"{label}/ holds files no build wrote ({listed})", todo)
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise BuildError(f"{label}/ is not writable", f"Make it writable (chmod u+w {label}), or build "
-                          "elsewhere with make report ARGS='--out FOLDER'.")
-    return "folder"
 
 
-def _new_name(prefix: str) -> str:
-    return f"{prefix}-{os.getpid()}-{secrets.token_hex(4)}"
-
-
-def check(out: Path, names: tuple[str, ...]) -> None:
-    """Before any expensive work: the output folder can take the reports.
-
-    Recovers an interrupted migration, refuses what must not be replaced, and creates and
-    removes a folder in ``.reports.d/`` to prove it is writable.
-    """
+def check(out: Path, names: tuple[str, ...] = ()) -> None:
+    """Before any expensive work: ``out`` is absent or a build's link, and the store is writable."""
     out = absolute(out)
+    _refuse(out)
     with _locked(out) as folder:
-        try:
-            _recover(out)
-        except OSError as exc:
-            raise _os_error(exc, "restore", out) from exc
-        inspect(out, names)
         if not os.access(out.parent, os.W_OK | os.X_OK):  # the switch renames a link into it
             raise BuildError(f"cannot write in {shown(out.parent)}, where {out.name} is switched to each "
-                             "new build: permission denied",
-                             f"Make {shown(out.parent)} writable for you, or build elsewhere with "
-                             "make report ARGS='--out FOLDER'.")
+                             "new build: permission denied", f"Make {shown(out.parent)} writable for you, "
+                             "or build elsewhere with make report ARGS='--out FOLDER'.")
         probe = folder / _new_name("v")
         try:
             _checkpoint("probe the build store")
@@ -200,17 +134,6 @@ def check(out: Path, names: tuple[str, ...]) -> None:
             os.rmdir(probe)
         except OSError as exc:
             raise _os_error(exc, "create a folder in", folder) from exc
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0644 under umask 022
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _fsync_folder(path: Path) -> None:
@@ -221,39 +144,28 @@ def _fsync_folder(path: Path) -> None:
         os.close(fd)
 
 
-def publish(out: Path, outputs: dict[str, bytes], names: tuple[str, ...]) -> None:
-    """Write ``outputs`` (file name to bytes) as one new build and switch ``out`` to it."""
+def publish(out: Path, outputs: dict[str, bytes], names: tuple[str, ...] = ()) -> None:
+    """Write ``outputs`` (file name to bytes; only ``names`` if given) as one new build and switch
+    ``out`` to it."""
     out = absolute(out)
-    folder = store(out)
-    with _locked(out):
-        version = folder / _new_name("v")
-        link = folder / _new_name(".link")
+    if names and set(outputs) - set(names):
+        raise ValueError(f"not a build's output: {sorted(set(outputs) - set(names))}")
+    with _locked(out) as folder:
+        _refuse(out)
+        version, link = folder / _new_name("v"), folder / _new_name(".link")
         switched = False
         try:
-            _recover(out)
-            kind = inspect(out, names)
             _checkpoint("create the new build's folder")
             os.mkdir(version)  # 0755 under umask 022
-            for name, data in outputs.items():
-                _checkpoint(f"write {name}")
-                _write(version / name, data)
+            _checkpoint("write the new build's files")
+            write_atomically({version / name: data for name, data in outputs.items()}, fsync=True)
             _checkpoint("flush the new build's folder")
             _fsync_folder(version)
             _checkpoint("make the new link")
             os.symlink(os.path.join(folder.name, version.name), link)
-            if kind == "folder" and os.path.lexists(folder / LEGACY):
-                shutil.rmtree(folder / LEGACY)  # an earlier conversion's, left by a failed clean-up
             with held():
-                if kind == "folder":
-                    _checkpoint("move the old folder aside")
-                    os.rename(out, folder / LEGACY)
-                try:
-                    _checkpoint("switch")
-                    os.replace(link, out)
-                except BaseException:
-                    if kind == "folder":
-                        os.rename(folder / LEGACY, out)
-                    raise
+                _checkpoint("switch")
+                os.replace(link, out)
                 switched = True
                 SWITCHED.append(out)
         except OSError as exc:
@@ -266,8 +178,7 @@ def publish(out: Path, outputs: dict[str, bytes], names: tuple[str, ...]) -> Non
                 shutil.rmtree(version, ignore_errors=True)
                 if os.path.lexists(link):
                     os.unlink(link)
-        # The new build is in place; what follows only tidies up.
-        try:
+        try:  # the new build is in place; what follows only tidies up
             _fsync_folder(out.parent)
             _sweep(out)
         except OSError:
@@ -279,17 +190,12 @@ def publish(out: Path, outputs: dict[str, bytes], names: tuple[str, ...]) -> Non
 
 def _sweep(out: Path) -> None:
     """Remove every build folder but the current one and those of builds still running."""
-    folder = store(out)
-    try:
-        current = os.readlink(out)
-    except OSError:
-        return
-    for entry in os.scandir(folder):
-        if entry.name == LOCK or os.path.join(folder.name, entry.name) == current:
-            continue
+    current = os.readlink(out)
+    for entry in os.scandir(store(out)):
         pid = _pid_of(entry.name)
-        if pid is not None and pid != os.getpid() and alive(pid):
-            continue  # another build, still writing
+        if entry.name == LOCK or os.path.join(store(out).name, entry.name) == current or (
+                pid is not None and pid != os.getpid() and alive(pid)):
+            continue  # the lock, the current build, or another build still writing
         try:
             _checkpoint(f"remove {entry.name}")
             if entry.is_dir(follow_symlinks=False):
