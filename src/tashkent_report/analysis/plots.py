@@ -67,7 +67,9 @@ def printed_size(fig: Figure, points: float, name: str | None = None) -> float:
 SOURCE_UZA = "Source: UzA (French article on the Tashkent conferences), paragraph 2"
 
 STYLE = {
-    "font.family": "DejaVu Sans",
+    # DejaVu Sans (shipped with matplotlib) first; the generic family gives a browser without it
+    # a sans-serif fallback in the SVG's text.
+    "font.family": ["DejaVu Sans", "sans-serif"],
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -80,7 +82,10 @@ STYLE = {
     "ytick.color": "#333333",
     "svg.hashsalt": "tashkent-report",
     "text.parse_math": False,  # labels come from data: a "$" is a dollar, not mathtext
-    "svg.fonttype": "path",
+    # Text as text, not as glyph outlines: selectable and searchable in the HTML and the PDF, and
+    # WeasyPrint draws the report's charts in about a seventh of the time (0.5 s against 3.2 s for
+    # six of them, measured in one run).
+    "svg.fonttype": "none",
     "figure.dpi": 100,
 }
 
