@@ -29,12 +29,14 @@ def copy_with(tmp_path: Path, module: str, line: str) -> Path:
     return src
 
 
+@pytest.mark.slow  # make lint runs lint-imports on the package too
 def test_the_contracts_hold_on_the_package():
     result = lint(ROOT / "src")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
 
 
+@pytest.mark.slow  # import-linter's own behaviour, on copies of the package
 @pytest.mark.parametrize(("module", "line", "broken"), [
     ("analysis/prose.py", "from tashkent_report.analysis import findings  # noqa",
      "No circles between the analysis"),
