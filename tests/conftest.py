@@ -11,16 +11,19 @@ import pytest
 
 from tashkent_report.config import DATA
 
-# The module fixtures that build the whole report (six notebooks, HTML and PDF): every test that
-# uses one is slow, left to `make test-slow`, wherever it is and whatever else it is marked.
-# tests/test_repository.py checks that each is still defined under this name.
-WHOLE_BUILD_FIXTURES = {"built": "tests/test_report.py", "hostile_build": "tests/test_pipeline.py"}
+# Module fixtures that build the whole report (six notebooks, HTML and PDF) or render a chapter
+# through the `jupyter nbconvert` command line: every test that uses one is slow, left to
+# `make test-slow`, wherever it is and whatever else it is marked. (A fast test renders a small
+# notebook in-process instead: tests/test_report.py.) tests/test_repository.py checks that each is
+# still defined under its name.
+SLOW_FIXTURES = {"built": "tests/test_report.py", "hostile_build": "tests/test_pipeline.py",
+                        "chapter": "tests/test_exporters.py"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m "not slow" deselects
 def pytest_collection_modifyitems(items):
     for item in items:
-        if WHOLE_BUILD_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
