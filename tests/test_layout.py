@@ -53,6 +53,7 @@ def test_a_circle_or_an_upward_import_breaks_a_contract(tmp_path, module, line, 
     assert broken in name_of_broken
 
 
+@pytest.mark.slow  # a fresh interpreter checks the data from scratch (no cache): seconds
 def test_the_analysis_leaves_an_analysts_kernel_as_it_found_it():
     """Loading the facts and drawing a chart change no global option: the matplotlib backend and
     style, pandas' display options, and rfc3987_syntax importable again after the data check."""

@@ -344,7 +344,6 @@ def test_stale_readme_images_are_named(change, problem):
     assert [p for p in stale_readme_images(record) if problem in p]
 
 
-@pytest.fixture(scope="module")
 def fresh_pdf() -> Path:
     """reports/report.pdf as `make report` leaves it: built now if its inputs changed since the last
     build, as is (in a second) if not, as in CI after make axe has built it."""
@@ -355,37 +354,31 @@ def fresh_pdf() -> Path:
 
 
 @slow
-def test_readme_page_picture_shows_page_1_of_a_fresh_build(fresh_pdf):
+def test_readme_page_picture_shows_page_1_of_a_fresh_build(tmp_path):
     """Page 1's words are the recorded ones; drawn by the same pdftoppm, the picture is page 1 pixel
-    for pixel, but for the inputs hash it prints (which any edit of the package changes)."""
-    module = readme_images()
-    page = json.loads(RECORD.read_text(encoding="utf-8"))["images"][0]
-    assert module.page_1_text(fresh_pdf) == page["text"], "page 1 says something else now. " + RERUN
-    pdftoppm = shutil.which("pdftoppm")
-    if not pdftoppm or not shutil.which("pdftotext") or module.pdftoppm_version(pdftoppm) != page["pdftoppm"]:
-        pytest.skip(f"the pixels are compared with {page['pdftoppm']} only (poppler-utils)")
-    box = module.differences(pdftoppm, fresh_pdf, ROOT / page["path"])
-    assert box is None, f"page 1 looks different now, in the box {box} of the picture. " + RERUN
-
-
-@slow
-@pytest.mark.parametrize("where, found", [("title", True), ("inputs hash", False)])
-def test_a_page_picture_changed_only_where_the_hash_is_printed_is_still_current(fresh_pdf, tmp_path, where,
-                                                                                found):
+    for pixel, but for the inputs hash it prints (which any edit of the package changes). One test,
+    so that one build serves every check."""
     from PIL import Image, ImageDraw
 
     module = readme_images()
+    pdf = fresh_pdf()
+    page = json.loads(RECORD.read_text(encoding="utf-8"))["images"][0]
+    assert module.page_1_text(pdf) == page["text"], "page 1 says something else now. " + RERUN
     pdftoppm = shutil.which("pdftoppm")
-    if not pdftoppm or not shutil.which("pdftotext"):
-        pytest.skip("needs pdftoppm and pdftotext (poppler-utils)")
-    picture = tmp_path / "page.png"
-    module.draw_page_1(pdftoppm, fresh_pdf, picture)
-    left, top, _, bottom = module.inputs_hash_box(fresh_pdf)
-    box = (60, 60, 120, 80) if where == "title" else (left + 4, top + 4, left + 40, bottom - 4)
-    with Image.open(picture) as image:
-        ImageDraw.Draw(image).rectangle(box, fill="red")
-        image.save(picture)
-    assert (module.differences(pdftoppm, fresh_pdf, picture) is not None) == found
+    if not pdftoppm or not shutil.which("pdftotext") or module.pdftoppm_version(pdftoppm) != page["pdftoppm"]:
+        pytest.skip(f"the pixels are compared with {page['pdftoppm']} only (poppler-utils)")
+    box = module.differences(pdftoppm, pdf, ROOT / page["path"])
+    assert box is None, f"page 1 looks different now, in the box {box} of the picture. " + RERUN
+
+    # The comparison itself: a change in the title is found, one where the hash is printed is not.
+    left, top, _, bottom = module.inputs_hash_box(pdf)
+    for painted, found in [((60, 60, 120, 80), True), ((left + 4, top + 4, left + 40, bottom - 4), False)]:
+        picture = tmp_path / "page.png"
+        module.draw_page_1(pdftoppm, pdf, picture)
+        with Image.open(picture) as image:
+            ImageDraw.Draw(image).rectangle(painted, fill="red")
+            image.save(picture)
+        assert (module.differences(pdftoppm, pdf, picture) is not None) == found, painted
 
 
 @slow
