@@ -591,7 +591,6 @@ CASES = [
 FAST = {"notebook not valid JSON", "report.pdf is a folder", "cell raises"}
 
 
-@slow
 @pytest.mark.parametrize("case", [
     pytest.param(case, id=case.name, marks=() if case.name in FAST else slow) for case in CASES])
 def test_each_fault_stops_with_one_message_and_leaves_everything(project, case):
@@ -621,7 +620,6 @@ def assert_stopped(run: Run, status: int, expected: list[str]) -> None:
         assert words in err, err
 
 
-@slow
 def test_debug_adds_the_traceback(project):
     broken_file("02-broken.ipynb", "{")(project)
     run = finish(start(project, "--debug"))
