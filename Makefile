@@ -30,8 +30,8 @@ help:
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
 	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
 	@echo "make axe      axe-core on reports/report.html at 390 and 1280 px (system Chromium; npm ci of the pinned axe-core)"
-	@echo "make test     ruff, actionlint, lint-imports, the fast tests and strict nbval on notebooks/ (about 1.5 min)"
-	@echo "make test-slow  whole builds, fault injection, tests of other tools (CI runs them after make test; about 4 min)"
+	@echo "make test     ruff, actionlint, lint-imports, the fast tests and strict nbval on notebooks/ (about 1 min; more under load)"
+	@echo "make test-slow  whole builds, fault injection, tests of other tools (CI runs them after make test; about 3-4 min)"
 	@echo "make test-all the fast tests on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make lab-links  follow the notebooks' links in JupyterLab in Chromium (LAB_LINKS='--first-open')"
@@ -112,11 +112,11 @@ axe: report $(AXE)
 # a test using a whole-build fixture is slow too, see tests/conftest.py) are left to test-slow,
 # which CI runs too. `make bench` compares make test with plain `pytest --nbval notebooks/`.
 test: $(STAMP) lint
-	@echo "make test: the fast tests and strict nbval on 2 workers, about 1.5 min on a quiet 2-core machine (make test-slow for the rest)"
+	@echo "make test: the fast tests and strict nbval on 2 workers, about 1 minute on a quiet 2-core machine (make test-slow for the rest)"
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" --nbval --nbval-current-env tests notebooks
 
 test-slow: $(STAMP)
-	@echo "make test-slow: whole builds, fault injection and other tools' tests on 2 workers, about 4 min on a quiet 2-core machine"
+	@echo "make test-slow: whole builds, fault injection and other tools' tests on 2 workers, 3 to 4 minutes on a quiet 2-core machine"
 	$(BIN)/python -m pytest -q -n 2 --dist load -m slow tests
 
 # CI runs make test, then the other versions: make test-all NOXFLAGS="--python 3.12 3.13".
