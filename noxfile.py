@@ -1,6 +1,7 @@
-"""The test suite on every supported Python, each in its own environment from requirements.txt.
+"""The fast tests and strict nbval on every supported Python, each in its own environment from
+requirements.txt (the slow tests run once, on the Python of .venv: make test-slow).
 
-    make test-all                      # 3.11, 3.12 and 3.13 (what CI runs after make test)
+    make test-all                      # 3.11, 3.12 and 3.13 (CI: 3.12 and 3.13, after make test)
     .venv/bin/nox -p 3.13              # one version
     .venv/bin/nox -p 3.12 -- -k report # pytest options after --
 
@@ -50,7 +51,7 @@ _pyenv_versions()
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """ruff, pytest on tests/ and strict nbval on notebooks/: what `make test` runs."""
+    """ruff, the fast tests and strict nbval on notebooks/: what `make test` runs after its lint."""
     session.install("-r", "requirements.txt")
     session.install("--no-deps", "--no-build-isolation", "-e", ".")
     session.env["MPLBACKEND"] = "Agg"

@@ -1,4 +1,5 @@
-"""Shared fixtures: a throw-away copy of data/ that tests may break on purpose."""
+"""Shared fixtures: a throw-away copy of data/ that tests may break on purpose; and which tests
+are slow because they need a whole build of the report."""
 
 import csv
 import hashlib
@@ -9,6 +10,22 @@ from pathlib import Path
 import pytest
 
 from tashkent_report.config import DATA
+
+# Module fixtures that build the whole report (six notebooks, HTML and PDF), render a chapter
+# through the `jupyter nbconvert` command line, or set up a small project whose build is broken and
+# run in a subprocess (fault injection): every test that uses one is slow, left to
+# `make test-slow`, wherever it is and whatever else it is marked. (A fast test renders a small
+# notebook in-process instead: tests/test_report.py.) tests/test_repository.py checks that each is
+# still defined under its name.
+SLOW_FIXTURES = {"built": "tests/test_report.py", "hostile_build": "tests/test_pipeline.py",
+                 "chapter": "tests/test_exporters.py", "good": "tests/test_faults.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m "not slow" deselects
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 class DataCopy:

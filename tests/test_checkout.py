@@ -48,6 +48,7 @@ def test_the_build_refuses_another_checkouts_package_before_anything_else(second
     assert not (second / "reports").exists()
 
 
+@slow
 def test_the_build_run_as_make_runs_it_stops_and_builds_nothing_elsewhere(second):
     """`make report` in the second checkout runs its .venv/bin/python -m tashkent_report.render."""
     reports = ROOT / "reports"
@@ -62,6 +63,7 @@ def test_the_build_run_as_make_runs_it_stops_and_builds_nothing_elsewhere(second
     assert (os.readlink(reports) if reports.is_symlink() else None) == before
 
 
+@slow
 def test_the_test_run_refuses_another_checkouts_package(second):
     ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "tests/test_habits.py"],
                          cwd=second, capture_output=True, text=True, timeout=120)
@@ -128,6 +130,7 @@ def test_a_linked_environment_is_replaced_by_this_checkouts_own(tmp_path):
     assert make(root, "-q", "venv").returncode == 0
 
 
+@slow
 def test_cleared_or_stale_saved_outputs_are_named_once_each_before_any_test(tmp_path):
     """JupyterLab's Clear All Outputs then save, or cells run out of order: one line per notebook,
     and make execute named, instead of a failure per cell and an error per test."""

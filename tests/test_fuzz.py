@@ -93,6 +93,7 @@ def data_rows(data: bytes) -> int:
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
 
+@pytest.mark.slow  # random broken files: fault injection (make fuzz for a long run)
 @settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES" not in os.environ,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=mutation())

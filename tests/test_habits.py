@@ -5,9 +5,12 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 
 from tashkent_report.config import NOTEBOOKS, ROOT
 from tests.test_exporters import jupyter
+
+pytestmark = pytest.mark.slow  # each runs a whole notebook again, through another tool
 
 
 def test_nbconvert_execute_from_any_working_directory(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 
 from tashkent_report.config import ROOT
 
+slow = pytest.mark.slow  # pip's check and the Makefile's wording: make test-slow
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[a-z0-9,_-]+\])?==[0-9][0-9A-Za-z.+!-]*$")
 
 
@@ -31,6 +32,7 @@ def test_direct_requirements_are_in_the_full_pin_list():
     assert {k: v for k, v in direct.items() if full.get(k) != v} == {}
 
 
+@slow
 def test_environment_is_consistent():
     # make's .venv has pip; nox's environments (made by uv) have the pinned uv but no pip.
     if importlib.util.find_spec("pip"):
@@ -49,6 +51,7 @@ def test_readme_states_the_licences():
 
 
 
+@slow
 def test_supported_pythons_are_stated_alike():
     """pyproject's requires-python, the nox matrix, the Makefile's choice and the README agree."""
     import ast

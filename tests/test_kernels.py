@@ -37,6 +37,7 @@ def test_kernel_uses_unix_sockets_in_a_private_folder(kernel_tmp):
     assert os.listdir(kernel_tmp) == []
 
 
+@pytest.mark.slow  # a stress test: many kernels started at once
 def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
     """Eight notebooks, four at a time: with TCP ports this raced; now every kernel replies."""
     nb = nbformat.v4.new_notebook()

@@ -29,12 +29,14 @@ def copy_with(tmp_path: Path, module: str, line: str) -> Path:
     return src
 
 
+@pytest.mark.slow  # make lint runs lint-imports on the package too
 def test_the_contracts_hold_on_the_package():
     result = lint(ROOT / "src")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
 
 
+@pytest.mark.slow  # import-linter's own behaviour, on copies of the package
 @pytest.mark.parametrize(("module", "line", "broken"), [
     ("analysis/prose.py", "from tashkent_report.analysis import findings  # noqa",
      "No circles between the analysis"),
@@ -51,6 +53,7 @@ def test_a_circle_or_an_upward_import_breaks_a_contract(tmp_path, module, line, 
     assert broken in name_of_broken
 
 
+@pytest.mark.slow  # a fresh interpreter checks the data from scratch (no cache): seconds
 def test_the_analysis_leaves_an_analysts_kernel_as_it_found_it():
     """Loading the facts and drawing a chart change no global option: the matplotlib backend and
     style, pandas' display options, and rfc3987_syntax importable again after the data check."""

@@ -178,6 +178,7 @@ except OSError as exc:
 """
 
 
+@pytest.mark.slow  # fault injection: a full disk, in three subprocesses
 def test_a_figure_whose_write_fails_leaves_the_last_one_whole(tmp_path):
     """A full disk while a chart is written: the files in figures/ stay the last whole ones."""
     import errno

@@ -1,7 +1,12 @@
 """What the repository carries besides the report: the code host's CI workflow, nbdime, the citation,
-Binder's configuration, the licence files, the changelog and the README's pictures."""
+Binder's configuration, the licence files, the changelog and the README's pictures.
+
+Tests that exercise other projects' tools (actionlint, shellcheck, nbdime through git, jsonschema,
+pdftoppm) or check the wording of files (licence texts, Makefile lines) are marked ``slow``: they
+guard the repository, not the report, and `make test-slow` (CI) runs them."""
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -20,6 +25,7 @@ from tashkent_report.config import ROOT
 
 BIN = Path(sys.executable).parent
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+slow = pytest.mark.slow
 
 
 def supported_pythons() -> list[str]:
@@ -62,6 +68,7 @@ def test_ci_runs_the_slow_cases_too():
     assert any(run.startswith("make ") and run.endswith(" test-slow") for run in commands)
 
 
+@slow
 def test_make_lint_runs_actionlint_on_the_workflows():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     lint = makefile[makefile.index("\nlint:"):].split("\n\n")[0]
@@ -70,11 +77,13 @@ def test_make_lint_runs_actionlint_on_the_workflows():
     assert "lint" in test_rule.split(":", 1)[1].split()
 
 
+@slow
 def test_the_workflow_passes_actionlint():
     result = actionlint(WORKFLOW)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@slow
 @pytest.mark.parametrize("old, new, rule", [
     ("python-version: ${{ matrix.python }}", "python-version: ${{ matrix.pyhton }}", "expression"),
     ('make PYTHON="$PYTHON_PATH" test', "make PYTHON=$PYTHON_PATH test", "shellcheck"),
@@ -98,6 +107,7 @@ def git(repo: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
 
 
+@slow
 def test_git_diffs_notebooks_through_nbdime_once_enabled(tmp_path):
     """The README's `nbdime config-git --enable` with the repository's .gitattributes: git diff
     shows the changed cell; without .gitattributes the same change is a diff of JSON text."""
@@ -155,10 +165,12 @@ def cff_errors(data: dict) -> list[str]:
             for error in validator.iter_errors(data)]
 
 
+@slow
 def test_citation_cff_is_valid():
     assert cff_errors(citation()) == []
 
 
+@slow
 @pytest.mark.parametrize("edit, where", [
     (lambda cff: cff.pop("authors"), "(top)"),
     (lambda cff: cff.update({"licence": "MIT"}), "(top)"),
@@ -172,6 +184,7 @@ def test_the_schema_check_rejects_a_broken_citation(edit, where):
     assert [error for error in cff_errors(data) if error.startswith(f"{where}:")]
 
 
+@slow
 def test_an_unquoted_date_is_read_as_cffconvert_reads_it():
     data = citation("cff-version: 1.2.0\nmessage: m\ntitle: t\nauthors: [{name: n}]\n"
                     "date-released: 2024-09-05\n")
@@ -220,6 +233,7 @@ def test_binder_python_is_the_one_the_pins_were_frozen_on():
     assert f"for p in python{supported_pythons()[0]} " in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
+@slow
 def test_binder_post_build_installs_the_package_and_passes_shellcheck():
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK), "repo2docker runs binder/postBuild as a program"
@@ -255,6 +269,7 @@ def test_apt_installs_reads_a_continued_command():
     assert apt_installs(script) == {"libpango-1.0-0", "fonts-x"}
 
 
+@slow
 def test_licence_files_hold_the_licences_the_readme_names():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = " ".join(readme[readme.index("## Licences"):].split())
@@ -274,27 +289,30 @@ RERUN = ("Run `make readme-images` (it rebuilds the report first if its inputs c
          "pdftoppm from poppler-utils), then commit docs/.")
 
 
+def readme_images():
+    """docs/readme_images.py as a module (docs/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("readme_images", ROOT / "docs" / "readme_images.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def stale_readme_images(record: dict) -> list[str]:
-    """What changed since make readme-images wrote the record: the report's inputs, a chart, an image."""
-    from tashkent_report.render.meta import fingerprint
-
+    """Pictures that are not what make readme-images wrote, and a chart that no longer shows what
+    its chart in figures/ shows. Page 1 is compared with a fresh build by a slow test below."""
     problems = []
-    inputs = fingerprint()
-    if record["report_inputs"] != inputs:
-        problems.append(f"the report's inputs changed since docs/ was made (inputs "
-                        f"{record['report_inputs'][:12]} then, {inputs[:12]} now)")
     for image in record["images"]:
         path = ROOT / image["path"]
         if not path.is_file() or sha256(path) != image["sha256"]:
             problems.append(f"{image['path']} is not the image make readme-images wrote")
-        if "copy_of" in image:
+        elif "copy_of" in image:
             source = ROOT / image["copy_of"]
-            if not source.is_file() or sha256(source) != image["source_sha256"]:
-                problems.append(f"{image['copy_of']} changed since {image['path']} was copied from it")
+            if not source.is_file() or sha256(source) != sha256(path):
+                problems.append(f"{image['copy_of']} no longer shows what {image['path']} shows")
     return problems
 
 
@@ -314,11 +332,11 @@ def test_readme_shows_the_recorded_images_and_no_other():
 
 
 @pytest.mark.parametrize("change, problem", [
-    (lambda record: record.update(report_inputs="0" * 64), "the report's inputs changed"),
     (lambda record: record["images"][0].update(sha256="0" * 64), "is not the image make readme-images wrote"),
-    (lambda record: record["images"][1].update(source_sha256="0" * 64), "changed since docs/chart-"),
+    (lambda record: record["images"][1].update(copy_of="figures/message-coverage.png"),
+     "figures/message-coverage.png no longer shows what docs/chart-"),
     (lambda record: record["images"][1].update(path="docs/gone.png"), "docs/gone.png is not the image"),
-], ids=["report-inputs", "page-image", "chart-source", "missing-image"])
+], ids=["page-image", "chart-source", "missing-image"])
 def test_stale_readme_images_are_named(change, problem):
     record = json.loads(RECORD.read_text(encoding="utf-8"))
     assert "copy_of" not in record["images"][0] and "copy_of" in record["images"][1]
@@ -326,12 +344,59 @@ def test_stale_readme_images_are_named(change, problem):
     assert [p for p in stale_readme_images(record) if problem in p]
 
 
+def fresh_pdf() -> Path:
+    """reports/report.pdf as `make report` leaves it: built now if its inputs changed since the last
+    build, as is (in a second) if not, as in CI after make axe has built it."""
+    result = subprocess.run([sys.executable, "-m", "tashkent_report.render"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return ROOT / "reports" / "report.pdf"
+
+
+@slow
+def test_readme_page_picture_shows_page_1_of_a_fresh_build(tmp_path):
+    """Page 1's words are the recorded ones; drawn by the same pdftoppm, the picture is page 1 pixel
+    for pixel, but for the inputs hash it prints (which any edit of the package changes). One test,
+    so that one build serves every check."""
+    from PIL import Image, ImageDraw
+
+    module = readme_images()
+    pdf = fresh_pdf()
+    page = json.loads(RECORD.read_text(encoding="utf-8"))["images"][0]
+    assert module.page_1_text(pdf) == page["text"], "page 1 says something else now. " + RERUN
+    pdftoppm = shutil.which("pdftoppm")
+    if not pdftoppm or not shutil.which("pdftotext") or module.pdftoppm_version(pdftoppm) != page["pdftoppm"]:
+        pytest.skip(f"the pixels are compared with {page['pdftoppm']} only (poppler-utils)")
+    box = module.differences(pdftoppm, pdf, ROOT / page["path"])
+    assert box is None, f"page 1 looks different now, in the box {box} of the picture. " + RERUN
+
+    # The comparison itself: a change in the title is found, one where the hash is printed is not.
+    left, top, _, bottom = module.inputs_hash_box(pdf)
+    for painted, found in [((60, 60, 120, 80), True), ((left + 4, top + 4, left + 40, bottom - 4), False)]:
+        picture = tmp_path / "page.png"
+        module.draw_page_1(pdftoppm, pdf, picture)
+        with Image.open(picture) as image:
+            ImageDraw.Draw(image).rectangle(painted, fill="red")
+            image.save(picture)
+        assert (module.differences(pdftoppm, pdf, picture) is not None) == found, painted
+
+
+@slow
 def test_readme_images_says_what_to_install_without_pdftoppm(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "docs" / "readme_images.py")], capture_output=True,
                             text=True, cwd=tmp_path, env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
     assert result.returncode == 1
     assert "pdftoppm is missing: install poppler-utils" in result.stderr
     assert not (tmp_path / "docs").exists()
+
+
+def test_the_fixtures_that_make_tests_slow_exist():
+    """tests/conftest.py marks slow every test using one of these fixtures, by its name."""
+    from tests.conftest import SLOW_FIXTURES
+
+    for name, module in SLOW_FIXTURES.items():
+        assert f"\ndef {name}(" in (ROOT / module).read_text(encoding="utf-8"), \
+            f"{module} no longer defines the fixture {name}: update SLOW_FIXTURES"
 
 
 KEEP_A_CHANGELOG = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
