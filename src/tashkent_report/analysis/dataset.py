@@ -71,6 +71,10 @@ def load_article(datapackage: Path = DATAPACKAGE, descriptor: dict | None = None
 
 
 def _frictionless_error(error, path: Path) -> DataError:
+    from tashkent_report.analysis.rules import RuleError
+
+    if isinstance(error, RuleError):  # the project's own rules: the note is the message
+        return DataError(path, error.note, line=error.row_number, field=error.field_name)
     line = getattr(error, "row_number", None)
     if line is None and getattr(error, "type", "").endswith("-label"):
         line = 1
@@ -166,27 +170,32 @@ def _first_error(report, resources: list[dict], basepath: Path) -> DataError | N
 
 
 def _validate_tables(datapackage: Path, descriptor: dict):
-    """Validate every table against its schema; return the Frictionless package.
+    """Validate every table against its schema and the project's rules; return the package.
 
-    Headers first, then every table (types, required, allowed values, unique ids, references).
-    On failure the tables are checked again without their references, so that a duplicate id
-    is reported as itself and not as the broken reference it causes elsewhere.
+    Headers first, then every table (types, required, allowed values, unique ids, references,
+    and the rules of ``rules.py``). On failure the tables are checked again without their
+    references, so that a duplicate id is reported as itself and not as the broken reference it
+    causes elsewhere.
     """
-    from frictionless import Package  # here, not at the top: a load from processed/ never needs it
+    # Here, not at the top: a load from processed/ never needs them.
+    from frictionless import Checklist, Package
+
+    from tashkent_report.analysis import rules
 
     basepath = Path(datapackage).parent
     resources = [r for r in descriptor["resources"] if r.get("type") == "table"]
     for resource in resources:
         _check_header(basepath / resource["path"], [f["name"] for f in resource["schema"]["fields"]])
     package = Package({**descriptor, "resources": resources}, basepath=str(basepath))
-    error = _first_error(package.validate(), resources, basepath)
+    checklist = Checklist(checks=rules.checks(descriptor, basepath))
+    error = _first_error(package.validate(checklist), resources, basepath)
     if error is None:
         return package
     without_fks = copy.deepcopy(resources)
     for resource in without_fks:
         resource["schema"].pop("foreignKeys", None)
     own = Package({**descriptor, "resources": without_fks}, basepath=str(basepath))
-    raise _first_error(own.validate(), without_fks, basepath) or error
+    raise _first_error(own.validate(checklist), without_fks, basepath) or error
 
 
 def _read_table(package, resource: dict) -> pd.DataFrame:
@@ -282,62 +291,6 @@ def _quotes_in(resource: dict, path: Path, datapackage: Path) -> str | None:
 
 
 
-def _check_declared_rules(descriptor: dict, tables: dict[str, pd.DataFrame], paths: dict) -> None:
-    """Field rules the schema declares but Frictionless cannot check.
-
-    ``referencesEach``: a ';'-separated list of ids, each of which must exist in that table.
-    ``maxWords``: a short quotation from a source we do not hold stays short.
-    """
-    for resource in descriptor["resources"]:
-        if resource.get("type") != "table" or resource["name"] not in tables:
-            continue
-        frame, path = tables[resource["name"]], paths[resource["name"]]
-        for spec in resource["schema"]["fields"]:
-            name = spec["name"]
-            if "referencesEach" in spec:
-                target = spec["referencesEach"]
-                known = set(tables[target]["id"]) if target in tables else set()
-                for i, cell in enumerate(frame[name]):
-                    if pd.isna(cell):
-                        continue
-                    for ref in str(cell).split(";"):
-                        if ref.strip() not in known:
-                            raise DataError(path, f"{ref.strip()!r} is not an id in the {target} table "
-                                            f"({relative(paths.get(target, target))})", i + 2, name)
-            if "maxWords" in spec:
-                for i, cell in enumerate(frame[name]):
-                    if not pd.isna(cell) and len(str(cell).split()) > spec["maxWords"]:
-                        raise DataError(
-                            path, f"{len(str(cell).split())} words; a quotation from a text the "
-                            f"project does not hold is kept to {spec['maxWords']} words at most: "
-                            "paraphrase the rest", i + 2, name)
-
-
-def _check_participation(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
-    values = dict(zip(tables["figures"]["id"], tables["figures"]["value"], strict=True))
-    for i, row in enumerate(tables["participation"].itertuples(index=False)):
-        if values[row.figure] != row.value:
-            raise DataError(
-                paths["participation"],
-                f"value {row.value} differs from figure '{row.figure}' ({values[row.figure]})",
-                i + 2,
-                "value",
-            )
-
-
-def _check_attribution(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
-    for i, row in enumerate(tables["statements"].itertuples(index=False)):
-        has_quote = not pd.isna(row.attribution_quote)
-        if (row.attribution == "explicit") != has_quote:
-            need = "needs" if row.attribution == "explicit" else "must not have"
-            raise DataError(
-                paths["statements"],
-                f"attribution '{row.attribution}' {need} an attribution_quote",
-                i + 2,
-                "attribution_quote",
-            )
-
-
 def check_facts(
     datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()
 ) -> Facts:
@@ -358,9 +311,6 @@ def check_facts(
             check_quotes(text, frame, path)
         tables[resource["name"]] = frame
         paths[resource["name"]] = path
-    _check_declared_rules(descriptor, tables, paths)
-    _check_participation(tables, paths)
-    _check_attribution(tables, paths)
     facts = Facts(text=text, article=article, tables=tables, paths=paths)
     if audit:
         numerals.check_numeral_audit(facts)
@@ -387,9 +337,9 @@ def load_facts(
 FORMAT = 1  # of the manifest and the files it lists; a manifest of another format is stale
 MANIFEST = "manifest.json"
 NO_PROCESSED = "TASHKENT_REPORT_NO_CACHE"  # set (to anything): check in full on every load
-# What decides whether data pass, besides the data: this module and the two it calls, and the
+# What decides whether data pass, besides the data: this module and the three it calls, and the
 # libraries that parse and check. Read when a load checks for staleness, never at import.
-CHECKING_CODE = ("dataset.py", "model.py", "numerals.py")
+CHECKING_CODE = ("dataset.py", "model.py", "numerals.py", "rules.py")
 CHECKING_LIBRARIES = ("frictionless", "pandas", "text2num")
 
 
