@@ -290,7 +290,6 @@ def _quotes_in(resource: dict, path: Path, datapackage: Path) -> str | None:
     return target
 
 
-
 def check_facts(
     datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()
 ) -> Facts:
@@ -460,6 +459,9 @@ def write_processed(datapackage: Path, facts: Facts, inputs: str) -> bool:
     outputs[folder / MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(outputs)  # in order: a reader between two renames finds a sha256 that differs
+    for old in folder.glob("*.csv"):  # a table no longer in the data package
+        if old not in outputs:
+            old.unlink(missing_ok=True)
     return True
 
 
