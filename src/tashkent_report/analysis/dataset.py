@@ -169,8 +169,8 @@ def _first_error(report, resources: list[dict], basepath: Path) -> DataError | N
     return None
 
 
-def _validate_tables(datapackage: Path, descriptor: dict):
-    """Validate every table against its schema and the project's rules; return the package.
+def _validate_tables(datapackage: Path, descriptor: dict) -> dict[str, list[dict]]:
+    """Validate every table against its schema and the project's rules; return each one's rows.
 
     Headers first, then every table (types, required, allowed values, unique ids, references,
     and the rules of ``rules.py``). On failure the tables are checked again without their
@@ -187,10 +187,11 @@ def _validate_tables(datapackage: Path, descriptor: dict):
     for resource in resources:
         _check_header(basepath / resource["path"], [f["name"] for f in resource["schema"]["fields"]])
     package = Package({**descriptor, "resources": resources}, basepath=str(basepath))
-    checklist = Checklist(checks=rules.checks(descriptor, basepath))
+    kept = rules.KeepRows()
+    checklist = Checklist(checks=[*rules.checks(descriptor, basepath), kept])
     error = _first_error(package.validate(checklist), resources, basepath)
     if error is None:
-        return package
+        return kept.rows
     without_fks = copy.deepcopy(resources)
     for resource in without_fks:
         resource["schema"].pop("foreignKeys", None)
@@ -198,8 +199,7 @@ def _validate_tables(datapackage: Path, descriptor: dict):
     raise _first_error(own.validate(checklist), without_fks, basepath) or error
 
 
-def _read_table(package, resource: dict) -> pd.DataFrame:
-    rows = [row.to_dict() for row in package.get_resource(resource["name"]).read_rows()]
+def _table(rows: list[dict], resource: dict) -> pd.DataFrame:
     names = [f["name"] for f in resource["schema"]["fields"]]
     frame = pd.DataFrame(rows, columns=names)
     for spec in resource["schema"]["fields"]:
@@ -299,13 +299,13 @@ def check_facts(
     descriptor = read_descriptor(datapackage)
     descriptor["resources"] = [r for r in descriptor.get("resources", []) if r.get("name") not in exclude]
     text, article = load_article(datapackage, descriptor)
-    package = _validate_tables(datapackage, descriptor)
+    rows = _validate_tables(datapackage, descriptor)
     tables, paths = {}, {"article": datapackage.parent / article["path"]}
     for resource in descriptor["resources"]:
         if resource.get("type") != "table":
             continue
         path = datapackage.parent / resource["path"]
-        frame = _read_table(package, resource)
+        frame = _table(rows[resource["name"]], resource)
         if _quotes_in(resource, path, datapackage) is not None:
             check_quotes(text, frame, path)
         tables[resource["name"]] = frame

@@ -109,5 +109,24 @@ class AttributionQuoted(Check):
                                      note=f"attribution '{row['attribution']}' {need} an attribution_quote")
 
 
+class KeepRows(Check):
+    """Not a rule: keeps each table's rows as Frictionless parsed them while it validates, so
+    that a valid table is parsed once, not validated and then read again."""
+
+    type = "keep-rows"
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[str, list[dict]] = {}
+
+    def validate_start(self):
+        self.rows[self.resource.name] = []
+        yield from []
+
+    def validate_row(self, row):
+        self.rows[self.resource.name].append(row.to_dict())
+        yield from []
+
+
 def checks(descriptor: dict, basepath: Path) -> list[Check]:
     return [DeclaredRules(descriptor, basepath), ParticipationAgrees(), AttributionQuoted()]
