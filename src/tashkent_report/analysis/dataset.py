@@ -188,7 +188,7 @@ def _validate_tables(datapackage: Path, descriptor: dict) -> dict[str, list[dict
         _check_header(basepath / resource["path"], [f["name"] for f in resource["schema"]["fields"]])
     package = Package({**descriptor, "resources": resources}, basepath=str(basepath))
     kept = rules.KeepRows()
-    checklist = Checklist(checks=[*rules.checks(descriptor, basepath), kept])
+    checklist = Checklist(checks=rules.checks(descriptor, basepath, kept))
     error = _first_error(package.validate(checklist), resources, basepath)
     if error is None:
         return kept.rows

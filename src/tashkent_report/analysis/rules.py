@@ -26,10 +26,30 @@ class RuleError(errors.CellError):
     template = "{note}"
 
 
-def _ids(resource, target: str, field: str = "id") -> dict:
-    """The values of a field of another table of the package, by id, as Frictionless reads them."""
-    other = resource.package.get_resource(target)
-    return {row["id"]: row[field] for row in other.read_rows()}
+def _ids(resource, target: str, kept: KeepRows, field: str = "id") -> dict:
+    """The values of a field of another table of the package, by id: as validation parsed them if
+    that table came first (the package's tables are validated one after another), else read."""
+    rows = kept.rows[target] if target in kept.rows else resource.package.get_resource(target).read_rows()
+    return {row["id"]: row[field] for row in rows}
+
+
+class KeepRows(Check):
+    """Not a rule: keeps each table's rows as Frictionless parsed them while it validates, so
+    that a valid table is parsed once, not validated and then read again."""
+
+    type = "keep-rows"
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[str, list[dict]] = {}
+
+    def validate_start(self):
+        self.rows[self.resource.name] = []
+        yield from []
+
+    def validate_row(self, row):
+        self.rows[self.resource.name].append(row.to_dict())
+        yield from []
 
 
 class DeclaredRules(Check):
@@ -42,8 +62,9 @@ class DeclaredRules(Check):
     type = "declared-rules"
     Errors = [RuleError]
 
-    def __init__(self, descriptor: dict, basepath: Path):
+    def __init__(self, descriptor: dict, basepath: Path, kept: KeepRows):
         super().__init__()
+        self.kept = kept
         self.fields = {r["name"]: r["schema"]["fields"] for r in descriptor["resources"] if "schema" in r}
         self.paths = {r["name"]: basepath / r["path"] for r in descriptor["resources"] if "path" in r}
 
@@ -52,7 +73,8 @@ class DeclaredRules(Check):
         for spec in self.fields.get(self.resource.name, []):
             if "referencesEach" in spec:
                 target = spec["referencesEach"]
-                self.known[target] = set(_ids(self.resource, target)) if target in self.fields else set()
+                known = _ids(self.resource, target, self.kept) if target in self.fields else {}
+                self.known[target] = set(known)
         yield from []
 
     def validate_row(self, row):
@@ -81,8 +103,13 @@ class ParticipationAgrees(Check):
     type = "participation-agrees"
     Errors = [RuleError]
 
+    def __init__(self, kept: KeepRows):
+        super().__init__()
+        self.kept = kept
+
     def validate_start(self):
-        self.values = _ids(self.resource, "figures", "value") if self.resource.name == "participation" else {}
+        is_participation = self.resource.name == "participation"
+        self.values = _ids(self.resource, "figures", self.kept, "value") if is_participation else {}
         yield from []
 
     def validate_row(self, row):
@@ -109,24 +136,6 @@ class AttributionQuoted(Check):
                                      note=f"attribution '{row['attribution']}' {need} an attribution_quote")
 
 
-class KeepRows(Check):
-    """Not a rule: keeps each table's rows as Frictionless parsed them while it validates, so
-    that a valid table is parsed once, not validated and then read again."""
-
-    type = "keep-rows"
-
-    def __init__(self):
-        super().__init__()
-        self.rows: dict[str, list[dict]] = {}
-
-    def validate_start(self):
-        self.rows[self.resource.name] = []
-        yield from []
-
-    def validate_row(self, row):
-        self.rows[self.resource.name].append(row.to_dict())
-        yield from []
-
-
-def checks(descriptor: dict, basepath: Path) -> list[Check]:
-    return [DeclaredRules(descriptor, basepath), ParticipationAgrees(), AttributionQuoted()]
+def checks(descriptor: dict, basepath: Path, kept: KeepRows) -> list[Check]:
+    """The project's rules, then ``kept`` (which they read other tables' rows from)."""
+    return [DeclaredRules(descriptor, basepath, kept), ParticipationAgrees(kept), AttributionQuoted(), kept]
