@@ -242,3 +242,15 @@ def test_a_bad_input_leaves_processed_as_it_was(data_copy):
     with pytest.raises(DataError):
         load_facts(data_copy.datapackage)
     assert {p.name: p.read_bytes() for p in folder(data_copy).iterdir()} == before
+
+
+def test_processed_moves_with_its_data(data_copy, tmp_path_factory):
+    """Hashed by path below data/, never by where data/ sits: a copied or renamed project keeps
+    its checked tables, and their paths are the new place's."""
+    prepare(data_copy.datapackage)
+    moved = tmp_path_factory.mktemp("moved") / "elsewhere, é"
+    shutil.copytree(data_copy.root.parent, moved)
+    facts = read_processed(moved / "data" / "datapackage.json")
+    assert facts is not None
+    assert facts.paths["figures"] == moved / "data" / "facts" / "figures.csv"
+    assert facts.paths["article"].parent == moved / "data" / "raw"
