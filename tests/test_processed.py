@@ -66,6 +66,13 @@ def test_the_data_step_writes_plain_csv_tables_and_a_manifest_beside_data(data_c
     assert same(again, check_facts(data_copy.datapackage))
 
 
+def kernel_environment() -> dict:
+    """A kernel's environment: processed/ on, and this very package (mutmut tests a copy)."""
+    env = {k: v for k, v in os.environ.items() if k != dataset.NO_PROCESSED}
+    env["PYTHONPATH"] = str(Path(dataset.__file__).resolve().parents[2])
+    return env
+
+
 def test_a_kernel_after_the_data_step_imports_neither_frictionless_nor_jsonschema(data_copy):
     prepare(data_copy.datapackage)
     code = textwrap.dedent("""
@@ -76,7 +83,7 @@ def test_a_kernel_after_the_data_step_imports_neither_frictionless_nor_jsonschem
         checkers = {"frictionless", "jsonschema", "rfc3987_syntax"}
         print(sorted({m.split(".")[0] for m in sys.modules} & checkers))
     """)
-    env = {k: v for k, v in os.environ.items() if k != dataset.NO_PROCESSED}
+    env = kernel_environment()
 
     def kernel() -> list[str]:
         ran = subprocess.run([sys.executable, "-c", code, str(data_copy.datapackage)], env=env,
@@ -224,7 +231,7 @@ def test_two_kernels_starting_at_once_on_a_stale_folder_agree(data_copy):
     data_copy.set_cell("facts/figures.csv", 11, "translation", "EDITED")
     code = ("import sys\nfrom tashkent_report.analysis.dataset import load_facts\n"
             "print(load_facts(sys.argv[1]).figure('delegations')['translation'])")
-    env = {k: v for k, v in os.environ.items() if k != dataset.NO_PROCESSED}
+    env = kernel_environment()
     kernels = [subprocess.Popen([sys.executable, "-c", code, str(data_copy.datapackage)], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for kernel in kernels:
