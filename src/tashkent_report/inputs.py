@@ -25,17 +25,18 @@ def files(folder: Path, pattern: str) -> list[Path]:
     return sorted(p for p in folder.glob(pattern) if p.is_file() and not junk(p, folder))
 
 
-def data_files(folder: Path, also: Iterable[str] = ()) -> list[Path]:
+def data_files(datapackage: Path, also: Iterable[str] = ()) -> list[Path]:
     """A data package's declared files: its descriptor and the files its resources name (and
-    ``also``, paths below the folder); never lock files, checkpoints or notes beside them."""
-    names = {"datapackage.json", *also}
+    ``also``, paths beside the descriptor); never lock files, checkpoints or notes beside them."""
+    folder = datapackage.parent
+    names = set(also)
     try:
-        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        descriptor = json.loads(datapackage.read_text(encoding="utf-8"))
         names |= {r["path"] for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
         pass  # hashed as bytes; the data check names what is wrong with it
     # A declared file that is missing is left to the data check, which names it.
-    return sorted(p for p in (folder / name for name in names) if p.is_file())
+    return sorted(p for p in [datapackage, *(folder / name for name in names)] if p.is_file())
 
 
 def digest(groups: Iterable[tuple[str, Path, Iterable[Path]]]) -> str:

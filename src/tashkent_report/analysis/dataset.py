@@ -353,7 +353,7 @@ def inputs_hash(datapackage: Path = DATAPACKAGE) -> str:
     datapackage = Path(datapackage)
     code = Path(__file__).resolve().parent
     return hashed_inputs.digest([
-        ("data", datapackage.parent, hashed_inputs.data_files(datapackage.parent, also=[datapackage.name])),
+        ("data", datapackage.parent, hashed_inputs.data_files(datapackage)),
         ("code", code, [code / name for name in CHECKING_CODE]),
     ])
 
@@ -373,7 +373,7 @@ def _stamps(datapackage: Path) -> list[tuple[int, int, int]]:
     """Each declared input's time, size and inode: a file saved again with the same bytes while
     it was checked changes them."""
     stamps = []
-    for path in hashed_inputs.data_files(Path(datapackage).parent, also=[Path(datapackage).name]):
+    for path in hashed_inputs.data_files(Path(datapackage)):
         info = path.stat()
         stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
     return stamps
@@ -409,7 +409,7 @@ class _Stale(Exception):
 def _verified(folder: Path, entry: dict) -> bytes:
     data = (folder / entry["path"]).read_bytes()
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        raise _Stale(f"{entry['path']} is not the file the manifest lists")
+        raise _Stale
     return data
 
 

@@ -31,7 +31,7 @@ INPUT_GLOBS = [
 
 def _inputs(folder: Path, pattern: str) -> list[Path]:
     if pattern == DECLARED:
-        return hashed_inputs.data_files(folder, also=["audit/report_numbers.csv"])
+        return hashed_inputs.data_files(folder / "datapackage.json", also=["audit/report_numbers.csv"])
     return hashed_inputs.files(folder, pattern)
 
 
