@@ -261,3 +261,13 @@ def test_processed_moves_with_its_data(data_copy, tmp_path_factory):
     assert facts is not None
     assert facts.paths["figures"] == moved / "data" / "facts" / "figures.csv"
     assert facts.paths["article"].parent == moved / "data" / "raw"
+
+
+def test_a_table_that_would_not_read_back_as_checked_is_not_written(data_copy, monkeypatch):
+    """The guard behind the round trip: were a cell ever lost in CSV, kernels would read other
+    facts than those checked; then nothing is written, and every load checks in full."""
+    lossy = dataset.table_to_csv
+    monkeypatch.setattr(dataset, "table_to_csv", lambda frame: lossy(frame.iloc[:-1]))
+    facts, checked = prepare(data_copy.datapackage)
+    assert checked and len(facts.figures) == 10
+    assert not folder(data_copy).exists()
