@@ -271,3 +271,13 @@ def test_a_table_that_would_not_read_back_as_checked_is_not_written(data_copy, m
     facts, checked = prepare(data_copy.datapackage)
     assert checked and len(facts.figures) == 10
     assert not folder(data_copy).exists()
+
+
+def test_a_table_gone_from_the_data_package_goes_from_processed(data_copy):
+    prepare(data_copy.datapackage)
+    (folder(data_copy) / "retired.csv").write_text('"id"\n"x"\n')
+    (folder(data_copy) / "notes.txt").write_text("someone's notes")
+    data_copy.set_cell("facts/figures.csv", 11, "translation", "EDITED")
+    prepare(data_copy.datapackage)
+    assert not (folder(data_copy) / "retired.csv").exists()
+    assert (folder(data_copy) / "notes.txt").exists()  # only tables are the step's to remove

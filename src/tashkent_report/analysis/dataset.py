@@ -393,7 +393,7 @@ def table_from_csv(data: bytes, dtypes: dict[str, str]) -> pd.DataFrame:
     frame = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""],
                         encoding="utf-8")
     if list(frame.columns) != list(dtypes):
-        raise ValueError(f"columns {list(frame.columns)}, not {list(dtypes)}")
+        raise ValueError("not the columns the manifest lists")
     for name, dtype in dtypes.items():
         if dtype == "boolean":
             frame[name] = frame[name].map(_BOOLEAN, na_action="ignore").astype("boolean")
@@ -434,9 +434,9 @@ def read_processed(datapackage: Path = DATAPACKAGE) -> Facts | None:
     return Facts(text=text, article=article["meta"], tables=tables, paths=paths)
 
 
-def write_processed(datapackage: Path, facts: Facts, inputs: str) -> bool:
-    """Write the checked facts to processed/, each file atomically, the manifest last; False if a
-    table would not read back exactly as checked (then every load checks in full)."""
+def write_processed(datapackage: Path, facts: Facts, inputs: str) -> None:
+    """Write the checked facts to processed/, each file atomically, the manifest last; nothing if
+    a table would not read back exactly as checked (then every load checks in full)."""
     datapackage = Path(datapackage)
     folder = processed_folder(datapackage)
     text = facts.text.encode("utf-8")
@@ -449,7 +449,7 @@ def write_processed(datapackage: Path, facts: Facts, inputs: str) -> bool:
         data = table_to_csv(frame)
         dtypes = {column: str(frame[column].dtype) for column in frame.columns}
         if not table_from_csv(data, dtypes).equals(frame):
-            return False
+            return
         outputs[folder / f"{name}.csv"] = data
         tables[name] = {"path": f"{name}.csv", "sha256": hashlib.sha256(data).hexdigest(),
                         "source": facts.paths[name].relative_to(datapackage.parent).as_posix(),
@@ -462,7 +462,6 @@ def write_processed(datapackage: Path, facts: Facts, inputs: str) -> bool:
     for old in folder.glob("*.csv"):  # a table no longer in the data package
         if old not in outputs:
             old.unlink(missing_ok=True)
-    return True
 
 
 def prepare(datapackage: Path = DATAPACKAGE) -> tuple[Facts, bool]:
