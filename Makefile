@@ -27,9 +27,10 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # rebuilds byte-identical, for make report, make test and make lab alike. A value set is kept.
 export SOURCE_DATE_EPOCH ?= 1725408000
 
-.PHONY: FORCE help venv report readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
+.PHONY: FORCE help venv data report readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
 
 help:
+	@echo "make data     check data/ (if it changed) and write the checked tables to processed/"
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
 	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
@@ -84,6 +85,12 @@ $(STAMP): requirements.txt pyproject.toml $(LAB_SETTINGS)
 	mkdir -p $(VENV)/share/jupyter/lab/settings && cp $(LAB_SETTINGS) $(VENV)/share/jupyter/lab/settings/overrides.json
 	@printf '%s\n' "$(CURDIR)" > $@.tmp && mv $@.tmp $@
 
+# The data step: data/ checked (Frictionless and the project's own rules) and written to processed/
+# as CSV tables with a manifest, only if data/ or the checking code changed since; any load of
+# the facts (make report, a notebook) does the same when it finds processed/ stale.
+data: $(STAMP)
+	$(BIN)/python -m tashkent_report.analysis.dataset
+
 report: $(STAMP)
 	$(BIN)/python -m tashkent_report.render $(ARGS)
 
@@ -134,8 +141,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py $(BENCH)
 
 # Mutation testing ([tool.mutmut] in pyproject.toml says which modules and which tests): one
-# worker at low priority (MUTATE_CHILDREN to change), the facts cache off so that every mutant
-# is checked against freshly checked data. Resumes where it stopped; rm -rf mutants/ starts anew.
+# worker at low priority (MUTATE_CHILDREN to change), processed/ neither read nor written
+# (TASHKENT_REPORT_NO_CACHE) so that every mutant checks the data itself. Resumes where it
+# stopped; rm -rf mutants/ starts anew.
 # MUTANTS limits the run to mutant names (globs), e.g. MUTANTS='tashkent_report.analysis.numerals.*'.
 mutate: $(STAMP)
 	TASHKENT_REPORT_NO_CACHE=1 nice -n 10 $(BIN)/mutmut run --max-children $${MUTATE_CHILDREN:-1} $(MUTANTS)

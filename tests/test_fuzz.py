@@ -10,7 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tashkent_report.analysis.dataset import DataError, load_facts, read_descriptor
+from tashkent_report.analysis.dataset import (
+    NO_PROCESSED,
+    DataError,
+    load_facts,
+    read_descriptor,
+    read_processed,
+)
 from tashkent_report.analysis.numerals import find_numerals
 from tashkent_report.config import DATA
 
@@ -111,6 +117,10 @@ def test_broken_files_load_or_stop_with_file_row_and_field(scratch, case):
         name = next(r["name"] for r in read_descriptor(scratch / "datapackage.json")["resources"]
                     if r.get("path") == path)
         assert len(facts.tables[name]) == data_rows(data), (kind, "a row was dropped or invented")
+        if not os.environ.get(NO_PROCESSED):  # make mutate checks in full on every load
+            again = read_processed(scratch / "datapackage.json")  # as a kernel reads them next
+            assert again is not None, (kind, "the checked facts were not written to processed/")
+            assert all(again.tables[n].equals(facts.tables[n]) for n in facts.tables), kind
     finally:
         target.write_bytes(ORIGINAL[path])
 

@@ -19,6 +19,10 @@ PACKAGE = Path(__file__).resolve().parent  # tashkent_report/, every subpackage
 ROOT = _find_root()
 DATA = ROOT / "data"
 DATAPACKAGE = DATA / "datapackage.json"
+# The data step's output: data/ checked, as plain CSV tables and a manifest (not committed; any
+# load makes it again when data/ or the checking code changed). Beside data/, named the same way
+# for any copy of data/ (a test's, a second checkout's).
+PROCESSED = ROOT / "processed"
 FIGURES = ROOT / "figures"
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"

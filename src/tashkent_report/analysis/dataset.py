@@ -1,5 +1,11 @@
 """Load the article and its fact tables, and refuse anything that does not check out.
 
+The data step checks ``data/`` once per change of its inputs and writes what passed to
+``processed/`` (config.PROCESSED): one plain CSV file per table, the article's text, and a
+manifest with the hash of what was checked (the data package's files and the checking code),
+each output's sha256 and each column's dtype. Every other load reads those files with pandas
+alone, after checking them against the manifest: no Frictionless, no jsonschema.
+
 Schema checks (types, required cells, allowed values, unique ids, foreign keys) are done by
 Frictionless against ``data/datapackage.json``; this module adds what a schema cannot say:
 the source text's hash, and that every quote sits at its offsets in that text.
@@ -10,39 +16,20 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import io
 import json
 import os
 import sys
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
+from tashkent_report import inputs as hashed_inputs
 from tashkent_report.analysis import numerals
 from tashkent_report.analysis.model import DataError, Facts, paragraph_of, paragraphs  # noqa: F401 (re-exported)
-from tashkent_report.config import DATAPACKAGE, PACKAGE, relative
-
-
-@contextmanager
-def _without_iri_checker():
-    """While Frictionless, and through it jsonschema, is first imported: rfc3987_syntax absent.
-
-    jsonschema's format checkers import rfc3987_syntax if it is installed (it is, through
-    Jupyter); that import compiles some 38 grammars and costs about 2 s in every kernel, for the
-    'iri' format that no schema here uses (python-jsonschema/jsonschema#1428). The module is
-    marked absent only for that import, then unmarked, so an analyst's kernel can still import it.
-    """
-    added = "rfc3987_syntax" not in sys.modules
-    if added:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        if added and sys.modules.get("rfc3987_syntax", False) is None:
-            del sys.modules["rfc3987_syntax"]
+from tashkent_report.config import DATAPACKAGE, PROCESSED, ROOT, relative
+from tashkent_report.files import write_atomically
 
 
 def sha256(path: Path) -> str:
@@ -84,6 +71,10 @@ def load_article(datapackage: Path = DATAPACKAGE, descriptor: dict | None = None
 
 
 def _frictionless_error(error, path: Path) -> DataError:
+    from tashkent_report.analysis.rules import RuleError
+
+    if isinstance(error, RuleError):  # the project's own rules: the note is the message
+        return DataError(path, error.note, line=error.row_number, field=error.field_name)
     line = getattr(error, "row_number", None)
     if line is None and getattr(error, "type", "").endswith("-label"):
         line = 1
@@ -178,33 +169,37 @@ def _first_error(report, resources: list[dict], basepath: Path) -> DataError | N
     return None
 
 
-def _validate_tables(datapackage: Path, descriptor: dict):
-    """Validate every table against its schema; return the Frictionless package.
+def _validate_tables(datapackage: Path, descriptor: dict) -> dict[str, list[dict]]:
+    """Validate every table against its schema and the project's rules; return each one's rows.
 
-    Headers first, then every table (types, required, allowed values, unique ids, references).
-    On failure the tables are checked again without their references, so that a duplicate id
-    is reported as itself and not as the broken reference it causes elsewhere.
+    Headers first, then every table (types, required, allowed values, unique ids, references,
+    and the rules of ``rules.py``). On failure the tables are checked again without their
+    references, so that a duplicate id is reported as itself and not as the broken reference it
+    causes elsewhere.
     """
-    with _without_iri_checker():
-        from frictionless import Package
+    # Here, not at the top: a load from processed/ never needs them.
+    from frictionless import Checklist, Package
+
+    from tashkent_report.analysis import rules
 
     basepath = Path(datapackage).parent
     resources = [r for r in descriptor["resources"] if r.get("type") == "table"]
     for resource in resources:
         _check_header(basepath / resource["path"], [f["name"] for f in resource["schema"]["fields"]])
     package = Package({**descriptor, "resources": resources}, basepath=str(basepath))
-    error = _first_error(package.validate(), resources, basepath)
+    kept = rules.KeepRows()
+    checklist = Checklist(checks=rules.checks(descriptor, basepath, kept))
+    error = _first_error(package.validate(checklist), resources, basepath)
     if error is None:
-        return package
+        return kept.rows
     without_fks = copy.deepcopy(resources)
     for resource in without_fks:
         resource["schema"].pop("foreignKeys", None)
     own = Package({**descriptor, "resources": without_fks}, basepath=str(basepath))
-    raise _first_error(own.validate(), without_fks, basepath) or error
+    raise _first_error(own.validate(checklist), without_fks, basepath) or error
 
 
-def _read_table(package, resource: dict) -> pd.DataFrame:
-    rows = [row.to_dict() for row in package.get_resource(resource["name"]).read_rows()]
+def _table(rows: list[dict], resource: dict) -> pd.DataFrame:
     names = [f["name"] for f in resource["schema"]["fields"]]
     frame = pd.DataFrame(rows, columns=names)
     for spec in resource["schema"]["fields"]:
@@ -295,232 +290,214 @@ def _quotes_in(resource: dict, path: Path, datapackage: Path) -> str | None:
     return target
 
 
-
-def _check_declared_rules(descriptor: dict, tables: dict[str, pd.DataFrame], paths: dict) -> None:
-    """Field rules the schema declares but Frictionless cannot check.
-
-    ``referencesEach``: a ';'-separated list of ids, each of which must exist in that table.
-    ``maxWords``: a short quotation from a source we do not hold stays short.
-    """
-    for resource in descriptor["resources"]:
-        if resource.get("type") != "table" or resource["name"] not in tables:
-            continue
-        frame, path = tables[resource["name"]], paths[resource["name"]]
-        for spec in resource["schema"]["fields"]:
-            name = spec["name"]
-            if "referencesEach" in spec:
-                target = spec["referencesEach"]
-                known = set(tables[target]["id"]) if target in tables else set()
-                for i, cell in enumerate(frame[name]):
-                    if pd.isna(cell):
-                        continue
-                    for ref in str(cell).split(";"):
-                        if ref.strip() not in known:
-                            raise DataError(path, f"{ref.strip()!r} is not an id in the {target} table "
-                                            f"({relative(paths.get(target, target))})", i + 2, name)
-            if "maxWords" in spec:
-                for i, cell in enumerate(frame[name]):
-                    if not pd.isna(cell) and len(str(cell).split()) > spec["maxWords"]:
-                        raise DataError(
-                            path, f"{len(str(cell).split())} words; a quotation from a text the "
-                            f"project does not hold is kept to {spec['maxWords']} words at most: "
-                            "paraphrase the rest", i + 2, name)
-
-
-def _check_participation(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
-    values = dict(zip(tables["figures"]["id"], tables["figures"]["value"], strict=True))
-    for i, row in enumerate(tables["participation"].itertuples(index=False)):
-        if values[row.figure] != row.value:
-            raise DataError(
-                paths["participation"],
-                f"value {row.value} differs from figure '{row.figure}' ({values[row.figure]})",
-                i + 2,
-                "value",
-            )
-
-
-def _check_attribution(tables: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
-    for i, row in enumerate(tables["statements"].itertuples(index=False)):
-        has_quote = not pd.isna(row.attribution_quote)
-        if (row.attribution == "explicit") != has_quote:
-            need = "needs" if row.attribution == "explicit" else "must not have"
-            raise DataError(
-                paths["statements"],
-                f"attribution '{row.attribution}' {need} an attribution_quote",
-                i + 2,
-                "attribution_quote",
-            )
-
-
-def load_facts(
+def check_facts(
     datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()
 ) -> Facts:
-    """Load and check everything: hash, schemas, quotes at offsets, cross-table rules, numerals.
-
-    ``exclude`` leaves tables out, for code that regenerates them (the spaCy annotations).
-    Facts that passed every check are kept in ``.cache/`` beside ``data/``, under a hash of
-    every byte they were read from and of the code that checked them; any change to either is
-    a miss, and the data are checked again in full.
-    """
+    """Check everything, from the files in data/: hash, schemas, quotes at offsets, cross-table
+    rules, numerals. ``exclude`` leaves tables out, for code that regenerates them."""
     datapackage = Path(datapackage)
     descriptor = read_descriptor(datapackage)
     descriptor["resources"] = [r for r in descriptor.get("resources", []) if r.get("name") not in exclude]
-    key = _cache_key(datapackage, descriptor, audit)
-    cached = _cache_read(datapackage, key)
-    if cached is not None:
-        return cached
     text, article = load_article(datapackage, descriptor)
-    package = _validate_tables(datapackage, descriptor)
+    rows = _validate_tables(datapackage, descriptor)
     tables, paths = {}, {"article": datapackage.parent / article["path"]}
     for resource in descriptor["resources"]:
         if resource.get("type") != "table":
             continue
         path = datapackage.parent / resource["path"]
-        frame = _read_table(package, resource)
+        frame = _table(rows[resource["name"]], resource)
         if _quotes_in(resource, path, datapackage) is not None:
             check_quotes(text, frame, path)
         tables[resource["name"]] = frame
         paths[resource["name"]] = path
-    _check_declared_rules(descriptor, tables, paths)
-    _check_participation(tables, paths)
-    _check_attribution(tables, paths)
     facts = Facts(text=text, article=article, tables=tables, paths=paths)
     if audit:
-
         numerals.check_numeral_audit(facts)
-    _cache_write(datapackage, key, facts)
     return facts
 
 
-# The checked-facts cache. A key covers the descriptor as the load uses it, every byte of every
-# input file, the package code and the versions of the libraries that parse; an entry is written
-# only if no input changed while it was loaded (same bytes, same size, time and inode before
-# and after), and only while the package code on disk is still the code this process runs.
-_PACKAGE_DIR = PACKAGE  # every subpackage
-_PARSING_LIBRARIES = ("frictionless", "numpy", "pandas", "text2num")
-_CACHE_ENTRIES = 8  # entries kept, the least recently used removed first
-_NO_CACHE = "TASHKENT_REPORT_NO_CACHE"  # set (to anything) to check in full on every load
+def load_facts(
+    datapackage: Path = DATAPACKAGE, audit: bool = True, exclude: tuple[str, ...] = ()
+) -> Facts:
+    """The checked facts: from processed/ if it holds what data/ holds now, else checked in full
+    (and processed/ written again).
+
+    ``exclude`` leaves tables out, for code that regenerates them (the spaCy annotations); such a
+    load, one without the numeral audit, or any load with TASHKENT_REPORT_NO_CACHE set (``make
+    mutate``), checks in full and neither reads nor writes processed/.
+    """
+    if exclude or not audit or os.environ.get(NO_PROCESSED):
+        return check_facts(datapackage, audit, exclude)
+    return prepare(datapackage)[0]
 
 
-def _environment() -> str:
-    """sha256 of the Python and parsing-library versions and of the package code on disk."""
-    digest = hashlib.sha256(sys.version.encode())
-    for name in _PARSING_LIBRARIES:
+# --- the data step: data/ checked once, written to processed/ ----------------------------------
+
+FORMAT = 1  # of the manifest and the files it lists; a manifest of another format is stale
+MANIFEST = "manifest.json"
+NO_PROCESSED = "TASHKENT_REPORT_NO_CACHE"  # set (to anything): check in full on every load
+# What decides whether data pass, besides the data: this module and the three it calls, and the
+# libraries that parse and check. Read when a load checks for staleness, never at import.
+CHECKING_CODE = ("dataset.py", "model.py", "numerals.py", "rules.py")
+CHECKING_LIBRARIES = ("frictionless", "pandas", "text2num")
+
+
+def processed_folder(datapackage: Path = DATAPACKAGE) -> Path:
+    """Where the data step writes: processed/ beside the data package's folder."""
+    return Path(datapackage).resolve().parent.parent / PROCESSED.relative_to(ROOT)
+
+
+def inputs_hash(datapackage: Path = DATAPACKAGE) -> str:
+    """sha256 of what the data step checks: the data package's declared files (descriptor, the
+    files its resources name) and the checking code. Raises OSError if one cannot be read."""
+    datapackage = Path(datapackage)
+    code = Path(__file__).resolve().parent
+    return hashed_inputs.digest([
+        ("data", datapackage.parent, hashed_inputs.data_files(datapackage)),
+        ("code", code, [code / name for name in CHECKING_CODE]),
+    ])
+
+
+def checked_with() -> dict[str, str]:
+    """The versions of Python and of the libraries that parse and check the data."""
+    found = {"python": sys.version.split()[0]}
+    for name in CHECKING_LIBRARIES:
         try:
-            found = version(name)
+            found[name] = version(name)
         except PackageNotFoundError:
-            found = "absent"
-        digest.update(f"\0{name}=={found}".encode())
-    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
-        name = path.relative_to(_PACKAGE_DIR).as_posix()
-        digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+            found[name] = "absent"
+    return found
 
 
-_ENVIRONMENT_AT_IMPORT = _environment()
+def _stamps(datapackage: Path) -> list[tuple[int, int, int]]:
+    """Each declared input's time, size and inode: a file saved again with the same bytes while
+    it was checked changes them."""
+    stamps = []
+    for path in hashed_inputs.data_files(Path(datapackage)):
+        info = path.stat()
+        stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return stamps
 
 
-@dataclass(frozen=True)
-class _CacheKey:
-    digest: str
-    environment: str
-    inputs: tuple[tuple[Path, tuple[int, int, int], str], ...]  # path, (mtime_ns, size, inode), sha256
+def table_to_csv(frame: pd.DataFrame) -> bytes:
+    """A checked table as CSV, every cell quoted: a carriage return or a NUL in a cell stays in it,
+    and an empty quoted cell is a missing value (Frictionless reads no cell as empty text)."""
+    return frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL).encode("utf-8")
 
 
-def _stamp(path: Path) -> tuple[int, int, int]:
-    info = path.stat()
-    return info.st_mtime_ns, info.st_size, info.st_ino
+_BOOLEAN = {"True": True, "False": False}  # as pandas writes them
 
 
-def _cache_key(datapackage: Path, descriptor: dict, audit: bool) -> _CacheKey | None:
-    """The key of these facts, or None (no caching): an input is unreadable, the cache is off, or
-    the package code on disk is no longer the code that was imported (an edit in a running kernel)."""
-    if os.environ.get(_NO_CACHE):
-        return None
+def table_from_csv(data: bytes, dtypes: dict[str, str]) -> pd.DataFrame:
+    """A table written by ``table_to_csv``, with its columns' dtypes (Int64, boolean or string)."""
+    frame = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""],
+                        encoding="utf-8")
+    if list(frame.columns) != list(dtypes):
+        raise ValueError("not the columns the manifest lists")
+    for name, dtype in dtypes.items():
+        if dtype == "boolean":
+            frame[name] = frame[name].map(_BOOLEAN, na_action="ignore").astype("boolean")
+        elif dtype != "string":
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+class _Stale(Exception):
+    """processed/ does not hold what data/ holds now."""
+
+
+def _verified(folder: Path, entry: dict) -> bytes:
+    data = (folder / entry["path"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise _Stale
+    return data
+
+
+def read_processed(datapackage: Path = DATAPACKAGE) -> Facts | None:
+    """The facts from processed/, or None if it is missing, from other inputs, or not as written."""
+    datapackage = Path(datapackage)
+    folder = processed_folder(datapackage)
     try:
-        environment = _environment()
-        if environment != _ENVIRONMENT_AT_IMPORT:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+        if manifest["format"] != FORMAT or manifest["checked_with"] != checked_with():
             return None
-        digest = hashlib.sha256(environment.encode())
-        # The descriptor as parsed (read once, filtered), not the file read again; the facts hold
-        # absolute paths, so the place is part of the key.
-        seen = [str(datapackage.resolve()), audit, descriptor]
-        digest.update(json.dumps(seen, sort_keys=True, ensure_ascii=False).encode())
-        inputs = []
-        for resource in descriptor["resources"]:
-            if "path" not in resource:
-                continue  # inline data: in the descriptor, hashed above
-            path = datapackage.parent / resource["path"]
-            stamp = _stamp(path)  # before the bytes: a save after this changes the time
-            data = path.read_bytes()
-            inputs.append((path, stamp, hashlib.sha256(data).hexdigest()))
-            digest.update(resource["path"].encode() + b"\0" + data + b"\0")
-    except (OSError, TypeError, KeyError, ValueError):
-        return None  # let the full load name the problem
-    return _CacheKey(digest.hexdigest(), environment, tuple(inputs))
+        if manifest["inputs"] != inputs_hash(datapackage):
+            return None
+        article = manifest["article"]
+        text = _verified(folder, article).decode("utf-8")
+        tables, paths = {}, {"article": datapackage.parent / article["source"]}
+        for name, entry in manifest["tables"].items():
+            tables[name] = table_from_csv(_verified(folder, entry), entry["dtypes"])
+            paths[name] = datapackage.parent / entry["source"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, _Stale):
+        return None  # checked again in full, which names any problem with data/
+    return Facts(text=text, article=article["meta"], tables=tables, paths=paths)
 
 
-def _unchanged_since(key: _CacheKey) -> bool:
-    """Whether every input and the code are as they were when the key was made."""
+def write_processed(datapackage: Path, facts: Facts, inputs: str) -> None:
+    """Write the checked facts to processed/, each file atomically, the manifest last; nothing if
+    a table would not read back exactly as checked (then every load checks in full)."""
+    datapackage = Path(datapackage)
+    folder = processed_folder(datapackage)
+    text = facts.text.encode("utf-8")
+    outputs = {folder / "article.txt": text}
+    article = {"path": "article.txt", "sha256": hashlib.sha256(text).hexdigest(),
+               "source": facts.paths["article"].relative_to(datapackage.parent).as_posix(),
+               "meta": facts.article}
+    tables = {}
+    for name, frame in facts.tables.items():
+        data = table_to_csv(frame)
+        dtypes = {column: str(frame[column].dtype) for column in frame.columns}
+        if not table_from_csv(data, dtypes).equals(frame):
+            return
+        outputs[folder / f"{name}.csv"] = data
+        tables[name] = {"path": f"{name}.csv", "sha256": hashlib.sha256(data).hexdigest(),
+                        "source": facts.paths[name].relative_to(datapackage.parent).as_posix(),
+                        "dtypes": dtypes}
+    manifest = {"format": FORMAT, "inputs": inputs, "checked_with": checked_with(),
+                "article": article, "tables": tables}
+    outputs[folder / MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(outputs)  # in order: a reader between two renames finds a sha256 that differs
+    for old in folder.glob("*.csv"):  # a table no longer in the data package
+        if old not in outputs:
+            old.unlink(missing_ok=True)
+
+
+def prepare(datapackage: Path = DATAPACKAGE) -> tuple[Facts, bool]:
+    """The data step: the facts, and whether data/ was checked in full (False: processed/ held
+    them). Raises DataError, naming file, row and field, on bad data."""
+    facts = read_processed(datapackage)
+    if facts is not None:
+        return facts, False
     try:
-        for path, stamp, sha in key.inputs:
-            if hashlib.sha256(path.read_bytes()).hexdigest() != sha or _stamp(path) != stamp:
-                return False
-        return _environment() == key.environment
+        before = inputs_hash(datapackage), _stamps(datapackage)
     except OSError:
-        return False
-
-
-def _cache_file(datapackage: Path, digest: str) -> Path:
-    return datapackage.resolve().parent.parent / ".cache" / f"facts-{digest}.pickle"
-
-
-def _cache_read(datapackage: Path, key: _CacheKey | None) -> Facts | None:
-    import pickle
-
-    if key is None:
-        return None
-    path = _cache_file(datapackage, key.digest)
+        before = None  # the check names the unreadable file
+    facts = check_facts(datapackage)
     try:
-        with open(path, "rb") as handle:
-            facts = pickle.load(handle)
-        now = time.time_ns()
-        os.utime(path, ns=(now, now))  # recently used: pruned last
-    except Exception:  # a missing, partial, pruned or unreadable cache file is only a miss
-        return None
-    return facts if isinstance(facts, Facts) else None
-
-
-def _cache_write(datapackage: Path, key: _CacheKey | None, facts: Facts) -> None:
-    """Keep the facts under their key, unless an input or the code changed during the load."""
-    import pickle
-    import tempfile
-
-    if key is None or not _unchanged_since(key):
-        return
-    target = _cache_file(datapackage, key.digest)
-    try:
-        target.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".facts-", suffix=".tmp")
-        try:
-            with open(fd, "wb") as handle:
-                pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            Path(tmp).replace(target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        _cache_prune(target.parent)
+        # Written only if no input changed while it was checked (same bytes, time, size, inode).
+        if before is not None and before == (inputs_hash(datapackage), _stamps(datapackage)):
+            write_processed(datapackage, facts, before[0])
     except OSError:
-        pass  # a read-only checkout still works, uncached
+        pass  # a read-only checkout still works, checked on every load
+    return facts, True
 
 
-def _cache_prune(folder: Path) -> None:
-    """Remove all but the _CACHE_ENTRIES most recently used entries (other callers' are kept)."""
+def main() -> int:
+    """``make data``: check data/ if it changed since processed/ was written."""
+    try:
+        facts, checked = prepare()
+    except DataError as exc:
+        print(f"Data check stopped: {exc}", file=sys.stderr)
+        return 1
+    shown = relative(processed_folder())
+    if checked:
+        print(f"checked data/: {len(facts.tables)} tables and the article written to {shown}/")
+    else:
+        print(f"data/ unchanged since it was checked: {shown}/ is current")
+    return 0
 
-    def used(path: Path) -> int:
-        try:
-            return path.stat().st_mtime_ns
-        except OSError:
-            return 0
 
-    for old in sorted(folder.glob("facts-*.pickle"), key=used, reverse=True)[_CACHE_ENTRIES:]:
-        old.unlink(missing_ok=True)
+if __name__ == "__main__":
+    sys.exit(main())

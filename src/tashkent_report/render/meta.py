@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tashkent_report import __version__
+from tashkent_report import inputs as hashed_inputs
 from tashkent_report.config import DATA, NOTEBOOKS, PACKAGE, ROOT, relative
 from tashkent_report.errors import BuildError
 
@@ -27,43 +28,22 @@ INPUT_GLOBS = [
     ("root", ROOT, "pyproject.toml"),
 ]
 
-def _junk(path: Path, folder: Path) -> bool:
-    """Editor and tool litter: hidden files and folders (.~lock.*#, .ipynb_checkpoints/, .swp),
-    backups (name~, #name#), byte code."""
-    parts = path.relative_to(folder).parts
-    return any(part.startswith((".", "#")) or part.endswith(("~", "#")) or part == "__pycache__"
-               for part in parts)
-
 
 def _inputs(folder: Path, pattern: str) -> list[Path]:
-    if pattern != DECLARED:
-        return sorted(p for p in folder.glob(pattern) if p.is_file() and not _junk(p, folder))
-    import json
-
-    names = {"datapackage.json", "audit/report_numbers.csv"}
-    try:
-        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        names |= {r["path"] for r in descriptor.get("resources", []) if isinstance(r.get("path"), str)}
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        pass  # hashed as bytes below; the data check names what is wrong with it
-    # A declared file that is missing is left to the data check, which names it.
-    return sorted(p for p in (folder / name for name in names) if p.is_file())
+    if pattern == DECLARED:
+        return hashed_inputs.data_files(folder / "datapackage.json", also=["audit/report_numbers.csv"])
+    return hashed_inputs.files(folder, pattern)
 
 
 def fingerprint() -> str:
     """sha256 over the names and bytes of every input of the build, wherever the project sits."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for label, folder, pattern in INPUT_GLOBS:
-        for path in _inputs(folder, pattern):
-            digest.update(f"{label}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
-            try:
-                digest.update(path.read_bytes() + b"\0")
-            except OSError as exc:
-                raise BuildError(f"{relative(path)}: cannot read it: {exc.strerror or exc}",
-                                 "Make the file readable for you, then run make report again.") from exc
-    return digest.hexdigest()
+    try:
+        return hashed_inputs.digest((label, folder, _inputs(folder, pattern))
+                                    for label, folder, pattern in INPUT_GLOBS)
+    except OSError as exc:
+        path = Path(exc.filename) if exc.filename else DATA
+        raise BuildError(f"{relative(path)}: cannot read it: {exc.strerror or exc}",
+                         "Make the file readable for you, then run make report again.") from exc
 
 
 def report_meta(article: dict, inputs: str, events=None) -> dict:
