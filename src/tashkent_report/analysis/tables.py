@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -267,11 +268,15 @@ def in_brief(credibility: str, limit: int = 90) -> str:
 
 class SourceList(Table):
     """The readers' source list: one line per source (id ``src-<id>``, as the full sources
-    table's): outlet, title, date, address, and its credibility in a few words."""
+    table's), the article first, then in the order of the short citations: outlet, title, date, address (percent-escapes
+    shown as the letters they stand for), and its credibility in a few words."""
 
     def __init__(self, sources: pd.DataFrame):
-        super().__init__(sources.set_index("id")[["cite_as", "outlet", "title", "published", "url",
-                                                   "credibility"]])
+        order = sources.assign(other=sources["held_as"].fillna("") != "article",  # the article first
+                               key=sources["cite_as"].str.casefold()).sort_values(
+            ["other", "key", "published"], na_position="first", kind="stable")
+        super().__init__(order.set_index("id")[["cite_as", "outlet", "title", "published", "url",
+                                                 "credibility"]])
 
     def _repr_html_(self) -> str:
         rows = []
@@ -281,7 +286,7 @@ class SourceList(Table):
             date = e["published"] or "undated"
             rows.append(
                 f'<tr id="src-{html.escape(str(key))}"><th>{e["cite_as"]}</th>'
-                f'<td>{e["outlet"]}.{title} {date}. <a class="url" href="{e["url"]}">{e["url"]}</a>. '
+                f'<td>{e["outlet"]}.{title} {date}. <a class="url" href="{e["url"]}">{html.escape(unquote(r["url"]), quote=False)}</a>. '
                 f'<em>{html.escape(in_brief(r["credibility"]), quote=False)}.</em></td></tr>')
         return ('<table class="dataframe sources source-list">\n'
                 "<thead><tr><th>cited as</th><th>outlet, title, date, address; credibility</th>"
