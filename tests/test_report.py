@@ -489,7 +489,7 @@ def plumbing(text: str, addresses: set[str]) -> list[str]:
     found = []
     for match in PLUMBING.finditer(text):
         start = text.rfind(" ", 0, match.start()) + 1
-        end = min((i for i in (text.find(" ", match.end()), len(text)) if i >= 0))
+        end = min(i for i in (text.find(" ", match.end()), len(text)) if i >= 0)
         token = text[start:end].strip(".,;:()")
         if not any(token in address for address in addresses):
             found.append(text[max(0, match.start() - 50):match.end() + 20])

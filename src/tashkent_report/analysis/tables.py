@@ -268,8 +268,8 @@ def in_brief(credibility: str, limit: int = 90) -> str:
 
 class SourceList(Table):
     """The readers' source list: one line per source (id ``src-<id>``, as the full sources
-    table's), the article first, then in the order of the short citations: outlet, title, date, address (percent-escapes
-    shown as the letters they stand for), and its credibility in a few words."""
+    table's), the article first, then by short citation: outlet, title, date, address (its
+    percent-escapes shown as the letters they stand for), and its credibility in a few words."""
 
     def __init__(self, sources: pd.DataFrame):
         order = sources.assign(other=sources["held_as"].fillna("") != "article",  # the article first
@@ -284,9 +284,10 @@ class SourceList(Table):
             e = {k: html.escape("" if pd.isna(v) else str(v), quote=True) for k, v in r.items()}
             title = "" if str(r["title"]).startswith(UNTITLED) else f" <cite>{e['title']}</cite>."
             date = e["published"] or "undated"
+            address = html.escape(unquote(r["url"]), quote=False)
             rows.append(
                 f'<tr id="src-{html.escape(str(key))}"><th>{e["cite_as"]}</th>'
-                f'<td>{e["outlet"]}.{title} {date}. <a class="url" href="{e["url"]}">{html.escape(unquote(r["url"]), quote=False)}</a>. '
+                f'<td>{e["outlet"]}.{title} {date}. <a class="url" href="{e["url"]}">{address}</a>. '
                 f'<em>{html.escape(in_brief(r["credibility"]), quote=False)}.</em></td></tr>')
         return ('<table class="dataframe sources source-list">\n'
                 "<thead><tr><th>cited as</th><th>outlet, title, date, address; credibility</th>"
