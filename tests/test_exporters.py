@@ -170,3 +170,53 @@ def test_jupyterlab_export_menu_route(tmp_path, chapter):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_each_edition_is_numbered_on_its_own_and_links_across_them_become_text():
+    """Cells tagged analyst-only leave the readers' edition, reader-only the analysts'; each is
+    numbered without the other's cells; a link to a cell only the other edition has is its label
+    there, as text, naming that edition once for two side by side; a cell's ``stands_for``
+    receives the links to a cell its edition leaves out."""
+    import pandas as pd
+    from bs4 import BeautifulSoup
+
+    from tashkent_report.analysis.tables import shown
+
+    def table(label, caption, *tags, stands_for=()):
+        cell = nbformat.v4.new_code_cell(f"#| tbl-cap: {caption}\nshown(frame)")
+        cell.id, cell.metadata["tags"] = label, list(tags)
+        if stands_for:
+            cell.metadata["stands_for"] = list(stands_for)
+        frame = shown(pd.DataFrame({"a": [1]}))
+        data = {"text/html": frame._repr_html_(), "text/plain": repr(frame)}
+        cell.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)]
+        return cell
+
+    def markdown(label, source, *tags):
+        cell = nbformat.v4.new_markdown_cell(source)
+        cell.id, cell.metadata["tags"] = label, list(tags)
+        return cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        markdown("n01-sec-a", "# A\n\nSee [Table](#cell-id=tab-audit), [Appendix](#cell-id=sec-b); "
+                 "[Table](#cell-id=tab-full) and [Table](#cell-id=tab-short)."),
+        table("n01-tab-audit", "The audit.", "analyst-only"),
+        markdown("n01-sec-b", "# B", "appendix", "analyst-only"),
+        table("n01-tab-full", "Full notes.", "analyst-only"),
+        table("n01-tab-short", "Short list.", "reader-only", stands_for=["tab-full"]),
+        table("n01-tab-both", "In both."),
+    ]
+    meta = {"title": "t", "subtitle": "s", "source": "x", "date_note": "d", "version": "v",
+            "author": "a", "subject": "s"}
+    readers = BeautifulSoup(build.to_html(nb, meta), "html.parser")
+    analysts = BeautifulSoup(build.to_html(nb, meta, analyst=True), "html.parser")
+    assert [c.get_text() for c in readers.find_all("caption")] == [
+        "Table 1. Short list.", "Table 2. In both."]
+    assert [c.get_text() for c in analysts.find_all("caption")] == [
+        "Table 1. The audit.", "Table 2. Full notes.", "Table 3. In both."]
+    text = readers.find(id="sec-a").find_next("p").get_text()
+    assert "See Table 1, Appendix A in the analysts' edition; Table 1 and Table 1." in text
+    assert [a["href"] for a in readers.select("main p a")] == ["#tab-short", "#tab-short"]
+    text = analysts.find(id="sec-a").find_next("p").get_text()
+    assert "See Table 1, Appendix A; Table 2 and Table 1 in the readers' edition." in text

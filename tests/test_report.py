@@ -1,5 +1,6 @@
 """The built report: offline, byte-identical on rebuild, numbered, and safe when a build fails."""
 
+import re
 from html.parser import HTMLParser
 
 import nbformat
@@ -140,7 +141,7 @@ def test_pdf_has_metadata_bookmarks_fonts_and_text(built):
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[1:7] == ["Key findings", "Contents", "1. Who came to Tashkent",
                             "2. The president's message", "3. The event in its setting",
-                            "4. Methods, provenance and checks"]
+                            "4. How we worked"]
     assert "Appendix A. The French source" in outline
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     fonts = set()
@@ -232,7 +233,10 @@ def test_pdf_is_tagged_with_languages_and_alt_texts(built):
     french = [e for e in elements if e.get("/Lang") == "fr"]
     assert len(french) >= 20  # quotations in the prose, French table columns, Appendix A
     alts = {str(e["/Alt"]) for e in elements if e.get("/S") == "/Figure"}
-    assert alts == alt_texts_from_the_data()
+    assert alts == shown_alt_texts((out / "report.html").read_text(encoding="utf-8"))
+    assert alts and alts <= alt_texts_from_the_data()  # the readers' charts
+    assert shown_alt_texts((out / "report-analyst.html").read_text(encoding="utf-8")) == (
+        alt_texts_from_the_data())
     metadata = reader.xmp_metadata
     assert metadata is not None
     assert b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
@@ -293,10 +297,8 @@ def test_pdf_bookmarks_nest_as_the_chapters_do(built):
             top.append(item.title)
     assert top[0].startswith("Countering terrorism in Tashkent")
     assert top[1:] == ["Key findings", "Contents", "1. Who came to Tashkent", "2. The president's message",
-                       "3. The event in its setting", "4. Methods, provenance and checks",
-                       "Appendix A. The French source", "Appendix B. The fact tables",
-                       "Appendix C. The context tables", "Appendix D. Supporting tables",
-                       "Appendix E. Method tables"]
+                       "3. The event in its setting", "4. How we worked",
+                       "Appendix A. The French source", "Appendix B. Sources"]  # the readers' edition
     assert set(children) == {t for t in top if t[:1].isdigit()}  # nothing under Key findings
     for chapter, sections in children.items():
         number = chapter.split(".")[0]
@@ -423,10 +425,11 @@ def test_html_tables_have_no_empty_or_index_name_headers_hold_their_captions_and
     from bs4 import BeautifulSoup
 
     out, _ = built
-    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    readers = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    soup = BeautifulSoup((out / "report-analyst.html").read_text(encoding="utf-8"), "html.parser")
     tables = soup.find_all("table")
     assert len(tables) >= 30
-    for table in tables:
+    for table in tables + readers.find_all("table"):
         empty = [th for th in table.find_all("th") if not th.get_text(strip=True)]
         assert empty == [], table.get("aria-labelledby")
         for row in table.select("thead tr"):  # pandas' index-name row: names, then empty cells
@@ -436,6 +439,7 @@ def test_html_tables_have_no_empty_or_index_name_headers_hold_their_captions_and
         assert table.find(recursive=False).name == "caption"
         assert table.caption.get_text().startswith("Table ")
     assert all(soup.find(id=f"tab-{name}") for name in ("figures", "sources", "source-text"))
+    assert all(readers.find(id=f"tab-{name}") for name in ("source-text", "source-list"))
 
 
 def test_every_quote_links_back_to_each_number_that_links_to_it(built):
@@ -455,8 +459,9 @@ def test_every_quote_links_back_to_each_number_that_links_to_it(built):
     assert "scroll-margin-top" in soup.find("style").get_text()
 
 
-def test_the_body_before_the_methods_fits_in_twelve_pages(built):
-    """Findings, contents and chapters 1-3 on at most 12 A4 pages; methods and appendices after."""
+def test_the_readers_pdf_fits_in_24_pages_its_body_before_the_methods_in_12(built):
+    """Findings, contents and the chapters before the methods on at most 12 A4 pages; with the
+    short method and the appendices a reader consults, at most 24."""
     from pypdf import PdfReader
 
     out, _ = built
@@ -467,8 +472,117 @@ def test_the_body_before_the_methods_fits_in_twelve_pages(built):
             yield from items(item) if isinstance(item, list) else [item]
 
     starts = {item.title: reader.get_destination_page_number(item) for item in items(reader.outline)}
-    methods = next(page for title, page in starts.items() if title.startswith("4. Methods"))
+    methods = next(page for title, page in starts.items() if title.startswith("4. How we worked"))
     assert methods <= 12, f"the methods chapter starts on page {methods + 1}"
+    assert len(reader.pages) <= 24
+
+
+# What a reader should never meet: a code identifier (snake_case), a file name or path, a
+# Python truth value, and words about how pages were fetched and held.
+PLUMBING = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\bdata/\S+|\b[\w-]+\.(?:csv|json|ipynb|py)\b"
+                      r"|\b(?:True|False)\b|\b[Ss]tored\b|\breadable (?:part|copy)")
+
+
+def plumbing(text: str, addresses: set[str]) -> list[str]:
+    """The plumbing words in a text, but for pieces of the web addresses it shows (a PDF breaks a
+    long address over lines, so a piece of one stands alone)."""
+    found = []
+    for match in PLUMBING.finditer(text):
+        start = text.rfind(" ", 0, match.start()) + 1
+        end = min(i for i in (text.find(" ", match.end()), len(text)) if i >= 0)
+        token = text[start:end].strip(".,;:()")
+        if not any(token in address for address in addresses):
+            found.append(text[max(0, match.start() - 50):match.end() + 20])
+    return found
+
+
+def test_the_plumbing_check_finds_what_it_should():
+    text = ("The rats_conference_ordinal column of data/facts/figures.csv, double count True, read "
+            "from a stored copy of sources.csv; see https://x.org/a_b and its tail region_631573.")
+    found = plumbing(text, {"https://x.org/a_b", "https://y.org/la-region_631573"})
+    assert [f for f in found if "rats_conference_ordinal" in f and "data/facts" in f]
+    assert len(found) == 5, found  # the identifier, the path, True, stored, the file name
+
+
+def test_the_readers_edition_shows_no_code_identifier_file_name_or_stored(built):
+    from bs4 import BeautifulSoup
+    from pypdf import PdfReader
+
+    out, _ = built
+    soup = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    addresses = {a["href"] for a in soup.find_all("a", href=True)}
+    addresses |= {a.get_text() for a in soup.find_all("a", href=True)}  # as shown (unescaped)
+    for element in soup(["style", "script", "head"]):
+        element.decompose()
+    html_text = " ".join(soup.get_text(" ").split())
+    pdf_text = " ".join(" ".join(page.extract_text() for page in PdfReader(out / "report.pdf").pages)
+                        .split())
+    assert plumbing(html_text, addresses) == []
+    assert plumbing(pdf_text, addresses) == []
+
+
+def test_each_edition_holds_its_own_cells(built):
+    """The numeral audit, the coding, the fact and method tables and the full source notes are the
+    analysts'; the readers' edition has the compact source list instead, and names the analysts'
+    edition where its text points to what only that edition holds."""
+    from bs4 import BeautifulSoup
+
+    out, _ = built
+    readers = BeautifulSoup((out / "report.html").read_text(encoding="utf-8"), "html.parser")
+    analysts = BeautifulSoup((out / "report-analyst.html").read_text(encoding="utf-8"), "html.parser")
+    for label in ("tab-report-numbers", "tab-numeral-audit", "tab-sources", "tab-codebook",
+                  "fig-themes-by-statement", "sec-coding", "sec-own-numbers"):
+        assert analysts.find(id=label) and not readers.find(id=label), label
+    assert readers.find(id="tab-source-list") and not analysts.find(id="tab-source-list")
+    audit = analysts.find(id="tab-report-numbers")
+    assert audit.caption.get_text().startswith("Table 1. Every number in the report's prose")
+    # every citation lands on its source in either edition
+    for soup in (readers, analysts):
+        cited = {a["href"][1:] for a in soup.select('a[href^="#src-"]')}
+        assert cited and all(soup.find(id=target) for target in cited)
+    assert "in the analysts' edition" in readers.get_text()
+    assert "in the analysts' edition" not in analysts.get_text()
+
+
+def test_source_list_one_line_per_source():
+    from bs4 import BeautifulSoup
+
+    from tashkent_report.analysis import tables
+    from tashkent_report.analysis.dataset import load_facts
+
+    sources = load_facts().sources
+    soup = BeautifulSoup(tables.source_list(sources)._repr_html_(), "html.parser")
+    rows = soup.select("tbody tr")
+    assert [row["id"] for row in rows][0] == "src-uza_fr"  # the article first
+    assert sorted(row["id"] for row in rows) == sorted(f"src-{i}" for i in sources["id"])
+    assert "[untitled" not in soup.get_text()  # an untitled page: its address says enough
+    for row, (_, source) in zip(rows, sources.set_index("id").loc[[r["id"][4:] for r in rows]].iterrows(),
+                                strict=True):
+        text = row.td.get_text(" ", strip=True)
+        assert text.startswith(source["outlet"]) and row.td.a["href"] == source["url"]
+        assert "%" not in row.td.a.get_text() and len(row.td.em.get_text()) <= 92
+    cyrillic = soup.find(id="src-centralasia_research_2024").td.a.get_text()
+    assert "узбекистан" in cyrillic
+
+
+def test_credibility_in_brief():
+    from tashkent_report.analysis.tables import in_brief
+
+    assert in_brief("State news agency; the analysed article itself.") == "State news agency"
+    assert in_brief("Uzbek English-language news site (ownership not checked)") == (
+        "Uzbek English-language news site")
+    assert in_brief("Scholarly abstract: RATS agreement signed 7 June 2002") == "Scholarly abstract"
+    assert in_brief("Low credibility: video caption on a mirror site") == (
+        "Low credibility: video caption on a mirror site")
+    assert in_brief("word " * 40).endswith("…") and len(in_brief("word " * 40)) <= 91
+
+
+def shown_alt_texts(page: str) -> set[str]:
+    """The alternative texts of the charts an HTML edition shows."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    return {figure.img["alt"] for figure in soup.select("figure.report-figure")}
 
 
 def alt_texts_from_the_data() -> set[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -249,6 +251,52 @@ class SourcesTable(Table):
 
 def sources_table(sources: pd.DataFrame) -> SourcesTable:
     return SourcesTable(sources)
+
+
+UNTITLED = "[untitled"  # a page without a title: the sources table says what its address reads
+
+
+def in_brief(credibility: str, limit: int = 90) -> str:
+    """A source's credibility in a few words: its first clause, asides in brackets left out."""
+    clause = re.sub(r"\s*\([^)]*\)", "", str(credibility).split(";")[0]).strip().rstrip(".")
+    if ": " in clause and not clause.lower().startswith("low credibility"):
+        clause = clause.split(": ")[0]  # 'Scholarly abstract: RATS agreement signed…' -> the kind
+    if len(clause) > limit:
+        clause = clause[: clause.rfind(" ", 0, limit)].rstrip(",;") + "…"
+    return clause
+
+
+class SourceList(Table):
+    """The readers' source list: one line per source (id ``src-<id>``, as the full sources
+    table's), the article first, then by short citation: outlet, title, date, address (its
+    percent-escapes shown as the letters they stand for), and its credibility in a few words."""
+
+    def __init__(self, sources: pd.DataFrame):
+        order = sources.assign(other=sources["held_as"].fillna("") != "article",  # the article first
+                               key=sources["cite_as"].str.casefold()).sort_values(
+            ["other", "key", "published"], na_position="first", kind="stable")
+        super().__init__(order.set_index("id")[["cite_as", "outlet", "title", "published", "url",
+                                                 "credibility"]])
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for key, r in self.frame.iterrows():
+            e = {k: html.escape("" if pd.isna(v) else str(v), quote=True) for k, v in r.items()}
+            title = "" if str(r["title"]).startswith(UNTITLED) else f" <cite>{e['title']}</cite>."
+            date = e["published"] or "undated"
+            address = html.escape(unquote(r["url"]), quote=False)
+            rows.append(
+                f'<tr id="src-{html.escape(str(key))}"><th>{e["cite_as"]}</th>'
+                f'<td>{e["outlet"]}.{title} {date}. <a class="url" href="{e["url"]}">{address}</a>. '
+                f'<em>{html.escape(in_brief(r["credibility"]), quote=False)}.</em></td></tr>')
+        return ('<table class="dataframe sources source-list">\n'
+                "<thead><tr><th>cited as</th><th>outlet, title, date, address; credibility</th>"
+                f"</tr></thead>\n<tbody>{''.join(rows)}</tbody></table>")
+
+
+def source_list(sources: pd.DataFrame) -> SourceList:
+    """The sources one line each, for readers; the full notes are ``sources_table``'s."""
+    return SourceList(sources)
 
 
 OCCASIONS = {"this_event": "at the conference", "earlier_edition": "an earlier edition",

@@ -27,7 +27,7 @@ from traitlets.config import Config
 
 from tashkent_report.config import ROOT
 from tashkent_report.render.expressions import ReportExecutePreprocessor
-from tashkent_report.render.html import Numbering, RenderMarkdown, finish
+from tashkent_report.render.html import Numbering, RenderMarkdown, finish, other_edition_labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME = "report"
@@ -61,17 +61,50 @@ class ReportTagRemovePreprocessor(TagRemovePreprocessor):
     remove_input_tags = Set({"remove-input"}).tag(config=True)
 
 
+ANALYST_ONLY = "analyst-only"  # a cell only the analysts' edition shows (audits, coding, method tables)
+READER_ONLY = "reader-only"  # a cell only the readers' edition shows (the compact source list)
+
+
+class EditionTagRemovePreprocessor(TagRemovePreprocessor):
+    """Each edition leaves out the other's cells: the readers' edition those tagged
+    ``analyst-only``, the analysts' edition those tagged ``reader-only``.
+
+    It runs before Numbering, so each edition numbers its own chapters, tables and charts. Each
+    edition records, in ``resources["elsewhere"]``, what a link to each cell it leaves out shows
+    in the other edition ("Table 27"): RenderMarkdown makes such a link plain text naming that
+    edition ("Table 27 in the analysts' edition"), so a cell of both may link to either's.
+    """
+
+    analyst = Bool(help="The analysts' edition (by default, the exporter's).").tag(config=True)
+
+    @default("analyst")
+    def _analyst_default(self):
+        return bool(getattr(self.parent, "analyst", False))
+
+    @default("remove_cell_tags")
+    def _remove_cell_tags_default(self):
+        return {READER_ONLY} if self.analyst else {ANALYST_ONLY}
+
+    def preprocess(self, nb, resources):
+        there, here = (READER_ONLY, ANALYST_ONLY) if self.analyst else (ANALYST_ONLY, READER_ONLY)
+        resources["elsewhere"] = other_edition_labels(nb, resources, there, here)
+        resources["other_edition"] = "the readers' edition" if self.analyst else "the analysts' edition"
+        return super().preprocess(nb, resources)
+
+
 class ReportHTMLExporter(HTMLExporter):
     """One self-contained HTML file with the report's template, numbering, captions and styles.
 
-    Readers' edition by default: no code. ``--ReportHTMLExporter.analyst=True`` shows the code,
-    cells tagged ``hide-input`` folded. Nothing is fetched from another host: no require.js,
+    Readers' edition by default: no code, no cell tagged ``analyst-only``.
+    ``--ReportHTMLExporter.analyst=True`` shows the code, cells tagged ``hide-input`` folded, and
+    every cell but those tagged ``reader-only``. Nothing is fetched from another host: no require.js,
     MathJax, mermaid or fonts; figures are embedded.
     """
 
     export_from_notebook = "Report (offline HTML)"
 
-    analyst = Bool(False, help="Analysts' edition: show the code, hide-input cells folded.").tag(
+    analyst = Bool(False, help="Analysts' edition: the code shown (hide-input cells folded), the "
+                   "analyst-only cells kept, the reader-only cells left out.").tag(
         config=True
     )
     strict_references = Bool(
@@ -116,7 +149,7 @@ class ReportHTMLExporter(HTMLExporter):
         return ["nbconvert.preprocessors.ClearOutputPreprocessor", ReportExecutePreprocessor,
                 "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
                 "nbconvert.preprocessors.HighlightMagicsPreprocessor",
-                ReportTagRemovePreprocessor, Numbering, RenderMarkdown]
+                ReportTagRemovePreprocessor, EditionTagRemovePreprocessor, Numbering, RenderMarkdown]
 
     @property
     def default_config(self):
@@ -127,7 +160,8 @@ class ReportHTMLExporter(HTMLExporter):
             "kernel_manager_class": "tashkent_report.render.kernels.AsyncIPCKernelManager",
             "record_timing": False,
         }}))
-        for name in ("ReportTagRemovePreprocessor", "Numbering", "RenderMarkdown"):
+        for name in ("ReportTagRemovePreprocessor", "EditionTagRemovePreprocessor", "Numbering",
+                     "RenderMarkdown"):
             config[name].enabled = True
         return config
 

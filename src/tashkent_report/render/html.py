@@ -17,6 +17,7 @@ into other chapters made links within the one page, quotes that lead back to the
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 
@@ -55,7 +56,9 @@ class Numbering(Preprocessor):
 
     ``resources["labels"]``: {label: what a link to it shows}; ``resources["contents"]``: the
     chapters, each {label, number, title, sections: [its sections, alike]}; each float's cell
-    gets ``metadata["float"]`` and each heading's cell ``metadata["number"]``.
+    gets ``metadata["float"]`` and each heading's cell ``metadata["number"]``. A cell whose
+    ``metadata["stands_for"]`` lists labels of cells its edition leaves out (the readers' source
+    list for the full sources table) receives the links to them (``resources["aliases"]``).
     """
 
     def preprocess(self, nb, resources):
@@ -108,8 +111,27 @@ class Numbering(Preprocessor):
                                           "caption": parser().renderInline(str(found[kind]))}
                 if word == "Table":
                     caption_table(cell, cell.metadata["float"])
-        resources["labels"], resources["contents"] = labels, contents
+        aliases = {}  # a cell standing in for one the other edition has: links to that one come here
+        for cell in nb.cells:
+            label = label_of(cell.get("id", ""))[1]
+            for alias in cell.metadata.get("stands_for", []):
+                if label in labels and alias not in labels:
+                    labels[alias], aliases[alias] = labels[label], label
+        resources["labels"], resources["contents"], resources["aliases"] = labels, contents, aliases
         return nb, resources
+
+
+def other_edition_labels(nb, resources: dict, only_there: str, only_here: str) -> dict[str, str]:
+    """{label: what a link to it shows in the other edition} for the cells tagged ``only_there``.
+
+    The other edition is this notebook without the cells tagged ``only_here``, numbered alike.
+    """
+    other = copy.deepcopy(nb)
+    other.cells = [c for c in other.cells if only_here not in c.metadata.get("tags", [])]
+    there = {label_of(c.get("id", ""))[1] for c in other.cells
+             if only_there in c.metadata.get("tags", [])}
+    _, numbered = Numbering().preprocess(other, {"metadata": resources.get("metadata", {})})
+    return {label: shown_as for label, shown_as in numbered["labels"].items() if label in there}
 
 
 def heading(source: str) -> tuple[int, str]:
@@ -151,15 +173,26 @@ class RenderMarkdown(Preprocessor):
     """Each Markdown cell as HTML: headings numbered with their label as id, links to a cell
     shown as its label ("§3.1", "Table 4"), ``{eval}`` roles as their stored results.
 
+    A link to a cell that only the other edition holds (``resources["elsewhere"]``, see
+    exporters.EditionTagRemovePreprocessor) becomes plain text, its label there and where:
+    "Table 27 in the analysts' edition"; two such links side by side (", " between them) name
+    the edition once: "Table 27, Appendix D in the analysts' edition".
+
     ``strict`` (the build): an expression with no result or a failed one stops the rendering;
     otherwise (one chapter exported from JupyterLab) it is shown as inline code.
     """
 
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
     labels: dict[str, str] = {}  # {label: what a link to it shows}, html.Numbering's
+    aliases: dict[str, str] = {}  # {label of a cell left out: label of the cell standing in for it}
+    elsewhere: dict[str, str] = {}  # {label: what it shows in the other edition}
+    other_edition = "the other edition"
 
     def preprocess(self, nb, resources):
         self.labels = resources.get("labels", {})
+        self.aliases = resources.get("aliases", {})
+        self.elsewhere = resources.get("elsewhere", {})
+        self.other_edition = resources.get("other_edition", self.other_edition)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -180,20 +213,27 @@ class RenderMarkdown(Preprocessor):
         return cell, resources
 
     def inline(self, children, results, index, cell):
-        done, label = [], None
+        done, label, away = [], None, False
         for token in children:
             if is_eval(token):
                 token = html_token(self.value(token.content, results, index, cell))
             elif token.type == "link_open":  # a link to a labelled cell: to its id, its text its label
                 _, _, fragment = token.attrGet("href").partition("#")
-                label = self.labels.get(fragment.removeprefix(CELL)) if fragment.startswith(CELL) else None
+                target = fragment.removeprefix(CELL) if fragment.startswith(CELL) else None
+                label = self.labels.get(target) if target else None
                 if label:
-                    token.attrSet("href", f"#{fragment.removeprefix(CELL)}")
+                    token.attrSet("href", f"#{self.aliases.get(target, target)}")
                     done += [token, html_token(html.escape(label))]
+                    continue
+                label = self.elsewhere.get(target) if target else None
+                if label:  # in the other edition only: text, not a link
+                    away = True
+                    elsewhere(done, label, self.other_edition)
                     continue
             elif label:  # the link's typed text ("§", "Table"), up to its end
                 label = None if token.type == "link_close" else label
-                if label:
+                if label or away:
+                    away = away and token.type != "link_close"
                     continue
             done.append(token)
         return done
@@ -211,6 +251,19 @@ class RenderMarkdown(Preprocessor):
             quoted = html.escape(expression, quote=True)
             return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
         return text
+
+
+def elsewhere(done: list[Token], label: str, edition: str) -> None:
+    """Appends "<label> in <edition>", or joins the same words just before it."""
+    if (len(done) >= 2 and done[-1].type == "text" and done[-1].content == ", "
+            and done[-2].meta.get("elsewhere")):
+        labels = [*done[-2].meta["elsewhere"], label]
+        del done[-2:]
+    else:
+        labels = [label]
+    token = html_token(html.escape(f"{', '.join(labels)} in {edition}"))
+    token.meta["elsewhere"] = labels
+    done.append(token)
 
 
 def html_token(content: str) -> Token:

@@ -57,7 +57,7 @@ def report_meta(article: dict, inputs: str, events=None) -> dict:
         "as UzA reported them",
         "subtitle": f"The {names[0]} and the {names[1]}, read from one French article by UzA, the "
         "national news agency of Uzbekistan",
-        "source": f"{source['title']} (address and other sources: §4.3)",
+        "source": f"{source['title']} (address and other sources: Appendix B)",
         "date_note": "The article gives no date. The conferences were held on 4-5 September 2024 "
         "(context, not from the article: EAG, 9 September 2024; Gazeta.uz, 5 September 2024; §3.1).",
         "version": f"{__version__}, inputs {inputs[:12]}",
