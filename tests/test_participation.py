@@ -247,7 +247,8 @@ def test_the_figures_table_says_how_each_figure_is_stated(facts):
     assert [(i, *by_id.loc[i]) for i in ("representatives", "delegations", "states")] == [
         ("representatives", 250, "approximate ('quelque')",
          "quelque 250 représentants d’organismes compétents",
-         "some 250 representatives of competent authorities"),
+         'some 250 representatives of competent authorities (the Russian "kompetentnye organy": the '
+         'security services)'),
         ("delegations", 47, "total ('au total')", "47 délégations au total", "47 delegations in total"),
         ("states", 20, "exact", *by_id.loc["states", ["French words", "translation"]]),
     ]
