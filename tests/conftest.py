@@ -13,12 +13,15 @@ from tashkent_report.config import DATA
 
 # Module fixtures that build the whole report (six notebooks, HTML and PDF), render a chapter
 # through the `jupyter nbconvert` command line, or set up a small project whose build is broken and
-# run in a subprocess (fault injection): every test that uses one is slow, left to
+# run in a subprocess (fault injection), or load spaCy's French model (about 8 s of CPU, for the
+# tests of the coder on real lemmas and of the stored annotations against a fresh spaCy run: the
+# annotations change only through make annotations): every test that uses one is slow, left to
 # `make test-slow`, wherever it is and whatever else it is marked. (A fast test renders a small
 # notebook in-process instead: tests/test_report.py.) tests/test_repository.py checks that each is
 # still defined under its name.
 SLOW_FIXTURES = {"built": "tests/test_report.py", "hostile_build": "tests/test_pipeline.py",
-                 "chapter": "tests/test_exporters.py", "good": "tests/test_faults.py"}
+                 "chapter": "tests/test_exporters.py", "good": "tests/test_faults.py",
+                 "model": "tests/test_themes.py"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m "not slow" deselects
