@@ -9,7 +9,7 @@ noisy neighbour or a warm cache favours none of them):
 
 - `make test` (ruff, actionlint, lint-imports, fast tests and strict nbval on two workers) against
   plain `pytest --nbval notebooks/` (one process, the notebooks alone). Target: at most 3.0.
-- `make report` from a clean state (no reports/, no .cache/) against the naive loop: each notebook
+- `make report` from a clean state (no reports/, no processed/) against the naive loop: each notebook
   through `jupyter nbconvert --execute --to html`, one after another. Target: at most 0.5.
 
 The machine's load average (1 minute) is printed before and after every case: ratios measured
@@ -59,7 +59,7 @@ def plain_nbval() -> float:
 def clean_report() -> float:
     if (ROOT / "reports").is_symlink():  # a link to the last build's folder in .reports.d/
         (ROOT / "reports").unlink()
-    for folder in ("reports", ".reports.d", ".cache"):  # checked facts too: a clean state
+    for folder in ("reports", ".reports.d", "processed"):  # checked facts too: a clean state
         shutil.rmtree(ROOT / folder, ignore_errors=True)
     elapsed = timed(["make", "report"])
     REPORT_HASHES.append(tuple(hashlib.sha256((ROOT / "reports" / name).read_bytes()).hexdigest()
