@@ -114,6 +114,8 @@ def check_event(found: list[str]) -> None:
     # whether Afghans were there is open (issue 26, M5)
     assert "Whether Afghan officials were present is unclear: the one list of the 20 countries names " \
            "Afghanistan, but no report describes an Afghan delegation" in afghanistan
+    assert "watched by SCO as well as CIS representatives, rehearsed an attack on a post on the Afghan " \
+           "border" in afghanistan
     assert "names no terrorist group" in afghanistan
     assert who.startswith("Who could have come: at least 7 of the 20 countries were not full members "
                           "(information and arithmetic, high confidence)")
