@@ -122,3 +122,14 @@ def test_the_edition_table_dates_an_edition_by_its_most_precise_earliest_start()
     assert dates["11th RATS"] == "2025-11-20 to 2025-11-21"
     people = series.edition_table(facts.series, facts.sources)["people"]
     assert people["11th RATS"] == "more than 150"  # Table 16 shows the 11th's head count
+
+
+def test_bodies_at_the_3rd_cis_conference_are_read_from_the_claims_not_the_head_counts():
+    # Karavan Info counts bodies and organisations, not people: a claim, kept out of the
+    # participants column, which the key findings set against the 2024 head count (issue 26, M4)
+    from tashkent_report.analysis.dataset import load_facts
+
+    facts = load_facts()
+    claims = facts.context_claims.set_index("id")
+    assert claims.loc["cis3_bodies", "sources"] == "caravan_info_205568"
+    assert series.values(facts).cis3_bodies == int(claims.loc["cis3_bodies", "value"]) == 150

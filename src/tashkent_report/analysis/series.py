@@ -128,6 +128,7 @@ def values(facts) -> object:
         "others": others["event"].nunique(),
         "others_counted": counted["event"].nunique(),
         "baseline": int(facts.context_claims.set_index("id").loc["rats_series_baseline", "value"]),
+        "cis3_bodies": int(facts.context_claims.set_index("id").loc["cis3_bodies", "value"]),
         "rats_reported": len(reported),
         "rats_latest": int(rats["rats_edition"].max()),
         "rats8_states": _one(table, "rats_08", "states"),
