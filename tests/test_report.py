@@ -111,7 +111,9 @@ def test_report_is_numbered_and_cross_referenced(built):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '<nav aria-labelledby="toc-title" id="toc">' in html
     assert "<strong>Figure 1. </strong>" in html and "<strong>Table 1. </strong>" in html
-    assert 'id="sec-french-summary"' in html and '<a href="#sec-french-summary">§2.3</a>' in html
+    # the readers' edition numbers its own sections: chapter 2 leaves who read the message and the
+    # point-by-point coverage to the analysts', so the French summary is its second section
+    assert 'id="sec-french-summary"' in html and '<a href="#sec-french-summary">§2.2</a>' in html
     assert 'id="fig-participation-by-type"' in html
     assert "Show code" not in html  # readers' edition: no code at all
     assert "Show code" in (out / "report-analyst.html").read_text(encoding="utf-8")
