@@ -267,8 +267,9 @@ def test_every_number_link_lands_on_a_highlighted_quote(built):
         assert target is not None and target.name == "mark", link  # highlighted in Appendix A
         assert link.get_text() == values[link["href"]], link  # the number is that figure's
     heading = next(h for h in soup.find_all("h1") if h.get_text(strip=True).startswith("Key findings"))
-    findings = heading.find_next("ol")
-    assert findings.select('a.num[href="#q-delegations"]')
+    event = heading.find_next("ol")  # the findings on the event, then those on the article's editing
+    editing = event.find_next("ol")
+    assert event.select('a.num[href="#q-states"]') and editing.select('a.num[href="#q-delegations"]')
 
 
 def test_pdf_links_from_numbers_to_their_quotes(built):
@@ -537,7 +538,8 @@ def test_each_edition_holds_its_own_cells(built):
         assert analysts.find(id=label) and not readers.find(id=label), label
     assert readers.find(id="tab-source-list") and not analysts.find(id="tab-source-list")
     audit = analysts.find(id="tab-report-numbers")
-    assert audit.caption.get_text().startswith("Table 1. Every number in the report's prose")
+    number, _, caption = audit.caption.get_text().partition(". ")
+    assert re.fullmatch(r"Table \d+", number) and caption.startswith("Every number in the report's prose")
     # every citation lands on its source in either edition
     for soup in (readers, analysts):
         cited = {a["href"][1:] for a in soup.select('a[href^="#src-"]')}

@@ -70,6 +70,10 @@ class Numbering(Preprocessor):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
                 raise StructureError(f"the label {label} is given to two cells")
+            if cell.cell_type == "markdown" and CAPTION.search(cell.source):
+                found = len(CAPTION.findall(cell.source))  # Markdown tables with a caption
+                cell.metadata["tables"] = [f"Table {counts['Table'] + n + 1}" for n in range(found)]
+                counts["Table"] += found
             if cell.cell_type == "markdown" and label.startswith("sec-"):
                 level, title = heading(cell.source)
                 if level == 1:
@@ -169,6 +173,26 @@ def caption_table(cell, float_: dict) -> None:
         return
 
 
+CAPTION = re.compile(r"^Table: ", re.MULTILINE)
+
+
+def captioned_tables(tokens: list, numbers: list[str]) -> list:
+    """A line "Table: …" just above a Markdown table is its caption (Pandoc's syntax): inside the
+    table, numbered (``numbers``, Numbering's), as every table of the report has it."""
+    numbers = list(numbers)
+    for i in range(len(tokens) - 3):
+        opened, inline, closed, table = tokens[i:i + 4]
+        if (opened.type == "paragraph_open" and table.type == "table_open" and numbers
+                and inline.children and inline.children[0].content.startswith("Table: ")):
+            inline.children[0].content = inline.children[0].content.removeprefix("Table: ")
+            inline.children[:0] = [html_token(f"<strong>{numbers.pop(0)}. </strong>")]
+            opened.tag = closed.tag = "caption"
+            table.attrSet("class", "dataframe")
+            table.attrSet("tabindex", "0")  # a keyboard scrolls a wide table
+            tokens[i:i + 4] = [table, opened, inline, closed]
+    return tokens
+
+
 class RenderMarkdown(Preprocessor):
     """Each Markdown cell as HTML: headings numbered with their label as id, links to a cell
     shown as its label ("§3.1", "Table 4"), ``{eval}`` roles as their stored results.
@@ -199,7 +223,7 @@ class RenderMarkdown(Preprocessor):
         if cell.cell_type != "markdown":
             return cell, resources
         md, results = parser(), stored(cell)
-        tokens = md.parse(cell.source)
+        tokens = captioned_tables(md.parse(cell.source), cell.metadata.get("tables", []))
         number = cell.metadata.get("number")
         for token, inline in zip(tokens, tokens[1:], strict=False):
             if number and token.type == "heading_open":
