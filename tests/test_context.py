@@ -36,7 +36,25 @@ def test_only_the_article_is_held_whole(facts):
 
 def test_a_source_id_that_does_not_exist_is_named(data_copy):
     data_copy.set_cell("context/claims.csv", 3, "sources", "eag;tass_2024")
+    expect(data_copy, "context/claims.csv", 3, "sources",
+           r"'tass_2024' is not an id in the sources table \(\S*data/context/sources\.csv\)")
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_rules_across_tables_hold_whatever_order_the_tables_come_in(data_copy, broken):
+    """The referenced tables (sources, figures) listed last: the rules read them from their files."""
+    descriptor = json.loads(data_copy.datapackage.read_text(encoding="utf-8"))
+    last = [r for r in descriptor["resources"] if r["name"] in ("sources", "figures")]
+    descriptor["resources"] = [r for r in descriptor["resources"] if r not in last] + last
+    data_copy.datapackage.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    if not broken:
+        assert load_facts(data_copy.datapackage).figure("delegations")["value"] == 47
+        return
+    data_copy.set_cell("context/claims.csv", 3, "sources", "eag;tass_2024")
     expect(data_copy, "context/claims.csv", 3, "sources", "'tass_2024' is not an id in the sources table")
+    data_copy.set_cell("context/claims.csv", 3, "sources", "eag")
+    data_copy.set_cell("facts/participation.csv", 2, "value", "21")
+    expect(data_copy, "facts/participation.csv", 2, "value", "differs from figure 'states' \\(20\\)")
 
 
 def test_an_excerpt_longer_than_a_dozen_words_stops(data_copy):
