@@ -179,7 +179,7 @@ locate: $(STAMP)
 
 # reports is a link to the last build's folder in .reports.d/ (see src/tashkent_report/publish.py).
 clean:
-	rm -rf reports .reports.d build
+	rm -rf reports .reports.d build processed
 
 clean-venv:
 	rm -rf $(VENV) .nox
