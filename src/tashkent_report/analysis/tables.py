@@ -235,18 +235,25 @@ class SourcesTable(Table):
         super().__init__(sources.set_index("id")[columns])
 
     def _repr_html_(self) -> str:
-        rows = []
-        for key, r in self.frame.iterrows():
-            e = {k: html.escape("" if pd.isna(v) else str(v), quote=True) for k, v in r.items()}
+        def row(r, e) -> tuple[str, str]:
             date = f", {e['published']}" if e["published"] else ", undated"
-            rows.append(
-                f'<tr id="src-{html.escape(str(key))}"><th>{e["cite_as"]}{date}</th>'
-                f'<td>{e["outlet"]}. <cite>{e["title"]}</cite>{date}. '
-                f'<a class="url" href="{e["url"]}">{e["url"]}</a><br>'
-                f'<em>{html.escape(KIND[r["kind"]])}.</em> {e["credibility"]}</td></tr>')
-        return ('<table class="dataframe sources">\n'
-                "<thead><tr><th>cited as</th><th>outlet, title, date, address; kind; how far it can "
-                f"be trusted</th></tr></thead>\n<tbody>{''.join(rows)}</tbody></table>")
+            return (f'{e["cite_as"]}{date}', f'{e["outlet"]}. <cite>{e["title"]}</cite>{date}. '
+                    f'<a class="url" href="{e["url"]}">{e["url"]}</a><br>'
+                    f'<em>{html.escape(KIND[r["kind"]])}.</em> {e["credibility"]}')
+
+        return source_rows(self.frame, "dataframe sources", "outlet, title, date, address; kind; how far "
+                           "it can be trusted", row)
+
+
+def source_rows(frame: pd.DataFrame, classes: str, header: str, row) -> str:
+    """A table of sources, one row each (id ``src-<id>``): ``row(r, escaped)`` gives its two cells."""
+    rows = []
+    for key, r in frame.iterrows():
+        e = {k: html.escape("" if pd.isna(v) else str(v), quote=True) for k, v in r.items()}
+        th, td = row(r, e)
+        rows.append(f'<tr id="src-{html.escape(str(key))}"><th>{th}</th><td>{td}</td></tr>')
+    return (f'<table class="{classes}">\n<thead><tr><th>cited as</th><th>{header}</th></tr></thead>\n'
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def sources_table(sources: pd.DataFrame) -> SourcesTable:
@@ -279,19 +286,15 @@ class SourceList(Table):
                                                  "credibility"]])
 
     def _repr_html_(self) -> str:
-        rows = []
-        for key, r in self.frame.iterrows():
-            e = {k: html.escape("" if pd.isna(v) else str(v), quote=True) for k, v in r.items()}
+        def row(r, e) -> tuple[str, str]:
             title = "" if str(r["title"]).startswith(UNTITLED) else f" <cite>{e['title']}</cite>."
-            date = e["published"] or "undated"
             address = html.escape(unquote(r["url"]), quote=False)
-            rows.append(
-                f'<tr id="src-{html.escape(str(key))}"><th>{e["cite_as"]}</th>'
-                f'<td>{e["outlet"]}.{title} {date}. <a class="url" href="{e["url"]}">{address}</a>. '
-                f'<em>{html.escape(in_brief(r["credibility"]), quote=False)}.</em></td></tr>')
-        return ('<table class="dataframe sources source-list">\n'
-                "<thead><tr><th>cited as</th><th>outlet, title, date, address; credibility</th>"
-                f"</tr></thead>\n<tbody>{''.join(rows)}</tbody></table>")
+            return (e["cite_as"], f'{e["outlet"]}.{title} {e["published"] or "undated"}. '
+                    f'<a class="url" href="{e["url"]}">{address}</a>. '
+                    f'<em>{html.escape(in_brief(r["credibility"]), quote=False)}.</em>')
+
+        return source_rows(self.frame, "dataframe sources source-list",
+                           "outlet, title, date, address; credibility", row)
 
 
 def source_list(sources: pd.DataFrame) -> SourceList:
