@@ -107,8 +107,10 @@ def test_a_processed_table_edited_by_hand_is_checked_again(data_copy):
     assert read_processed(data_copy.datapackage) is not None  # written again as checked
 
 
-@pytest.mark.parametrize("damage", ["missing table", "missing manifest", "manifest not JSON",
-                                    "manifest of another format", "other library versions"])
+# Two kinds of damage in make test; the three others, each a full check more, in make test-slow.
+@pytest.mark.parametrize("damage", ["missing table", "manifest not JSON", *(
+    pytest.param(d, marks=pytest.mark.slow)
+    for d in ("missing manifest", "manifest of another format", "other library versions"))])
 def test_a_processed_folder_that_is_not_whole_is_checked_again(data_copy, damage):
     prepare(data_copy.datapackage)
     path = folder(data_copy) / "manifest.json"
@@ -182,6 +184,7 @@ def saved_during_the_check(data_copy, monkeypatch, edit):
     monkeypatch.setattr(dataset, "check_facts", check)
 
 
+@pytest.mark.slow  # fault injection: a full check more
 def test_a_file_saved_during_the_check_is_not_written_as_checked(data_copy, monkeypatch):
     path = data_copy.path("facts/figures.csv")
     saved_during_the_check(data_copy, monkeypatch, lambda: data_copy.set_cell(
@@ -195,6 +198,7 @@ def test_a_file_saved_during_the_check_is_not_written_as_checked(data_copy, monk
     assert not (folder(data_copy) / "manifest.json").exists()
 
 
+@pytest.mark.slow  # fault injection: a full check more
 def test_loads_that_leave_tables_out_neither_read_nor_write_processed(data_copy):
     facts = load_facts(data_copy.datapackage, exclude=("annotations",))
     assert "annotations" not in facts.tables
