@@ -70,8 +70,8 @@ class Numbering(Preprocessor):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
                 raise StructureError(f"the label {label} is given to two cells")
-            if cell.cell_type == "markdown" and CAPTION.search(cell.source):
-                found = len(CAPTION.findall(cell.source))  # Markdown tables with a caption
+            found = len(table_captions(parser().parse(cell.source))) if cell.cell_type == "markdown" else 0
+            if found:  # Markdown tables with a caption, numbered where they stand
                 cell.metadata["tables"] = [f"Table {counts['Table'] + n + 1}" for n in range(found)]
                 counts["Table"] += found
             if cell.cell_type == "markdown" and label.startswith("sec-"):
@@ -173,23 +173,24 @@ def caption_table(cell, float_: dict) -> None:
         return
 
 
-CAPTION = re.compile(r"^Table: ", re.MULTILINE)
+def table_captions(tokens: list) -> list[int]:
+    """Where a paragraph "Table: …" stands just above a Markdown table (Pandoc's caption syntax)."""
+    return [i for i in range(len(tokens) - 3)
+            if tokens[i].type == "paragraph_open" and tokens[i + 3].type == "table_open"
+            and tokens[i + 1].children and tokens[i + 1].children[0].content.startswith("Table: ")]
 
 
 def captioned_tables(tokens: list, numbers: list[str]) -> list:
-    """A line "Table: …" just above a Markdown table is its caption (Pandoc's syntax): inside the
-    table, numbered (``numbers``, Numbering's), as every table of the report has it."""
-    numbers = list(numbers)
-    for i in range(len(tokens) - 3):
+    """Each such paragraph becomes its table's caption: inside the table, numbered (``numbers``,
+    Numbering's, found by the same table_captions), as every table of the report has it."""
+    for i, number in zip(table_captions(tokens), numbers, strict=False):  # none unnumbered
         opened, inline, closed, table = tokens[i:i + 4]
-        if (opened.type == "paragraph_open" and table.type == "table_open" and numbers
-                and inline.children and inline.children[0].content.startswith("Table: ")):
-            inline.children[0].content = inline.children[0].content.removeprefix("Table: ")
-            inline.children[:0] = [html_token(f"<strong>{numbers.pop(0)}. </strong>")]
-            opened.tag = closed.tag = "caption"
-            table.attrSet("class", "dataframe")
-            table.attrSet("tabindex", "0")  # a keyboard scrolls a wide table
-            tokens[i:i + 4] = [table, opened, inline, closed]
+        inline.children[0].content = inline.children[0].content.removeprefix("Table: ")
+        inline.children[:0] = [html_token(f"<strong>{number}. </strong>")]
+        opened.tag = closed.tag = "caption"
+        table.attrSet("class", "dataframe")
+        table.attrSet("tabindex", "0")  # a keyboard scrolls a wide table
+        tokens[i:i + 4] = [table, opened, inline, closed]
     return tokens
 
 
