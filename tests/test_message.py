@@ -37,6 +37,9 @@ def test_dropped_points_are_those_another_version_carries():
     matrix = message.coverage_matrix(points, coverage, ["long", "short", "uza_fr"])
     assert message.dropped_by(matrix, "uza_fr", ["long"]) == ["m2", "m3"]
     assert message.dropped_by(matrix, "uza_fr", ["short"]) == []
+    assert message.dropped_by_all(matrix, ["uza_fr", "short"]) == ["m2", "m3"]  # long carries both
+    assert message.dropped_by_all(matrix, ["uza_fr", "long"]) == []  # long drops none
+    assert message.dropped_by_all(matrix.drop(columns="long"), ["uza_fr"]) == []  # short carries none
     assert list(message.article_links(coverage)["statement"]) == ["s1"]
 
 

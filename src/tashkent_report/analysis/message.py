@@ -48,6 +48,13 @@ def dropped_by(matrix: pd.DataFrame, version: str, baseline: list[str]) -> list[
     return list(matrix.index[carried_elsewhere & (matrix[version] == "absent")])
 
 
+def dropped_by_all(matrix: pd.DataFrame, versions: list[str]) -> list[str]:
+    """Points that every one of ``versions`` drops and some other version carries, in order."""
+    others = [v for v in matrix.columns if v not in versions]
+    dropped = [set(dropped_by(matrix, version, others)) for version in versions]
+    return [p for p in matrix.index if all(p in d for d in dropped)]
+
+
 def article_links(coverage: pd.DataFrame, article: str = "uza_fr") -> pd.DataFrame:
     """Each point the article carries, with the article's statement that carries it."""
     rows = coverage[(coverage["version"] == article) & coverage["coverage"].isin(CARRIED)]
