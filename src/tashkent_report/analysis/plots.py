@@ -305,8 +305,8 @@ def theme_matrix_chart(matrix: pd.DataFrame, statements: pd.DataFrame, codebook:
             spine.set_visible(False)
         ax.set_title("Themes in the article's sentences on the message", pad=52)
         source_note(fig, "Source: UzA, paragraphs 4-6; coding by the authors (the codebook, appendix).\n"
-                    "Light orange, dashed: not attributed by the article (the outside versions show it is "
-                    "the president's: chapter 2, 'Who said what').")
+                    "Light orange, dashed: not attributed by the article (the president's, by the outside "
+                    "versions: 'Who said what').")
         fig.subplots_adjust(left=0.15, right=0.98, top=0.83, bottom=0.09)
     return fig
 
