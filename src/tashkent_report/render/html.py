@@ -27,8 +27,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern for the audit and the HTML
-from tashkent_report.analysis.myst import is_eval, options, parser, shown, stored
-from tashkent_report.render.expressions import ExpressionError, _failure
+from tashkent_report.analysis.myst import is_eval, options, parser, refusal, shown, stored
+from tashkent_report.render.expressions import ExpressionError, _failure, problem
 
 BOOK_CELL = re.compile(r"^n(\d\d)-")
 CELL = "cell-id="  # JupyterLab's fragment for a cell
@@ -264,14 +264,15 @@ class RenderMarkdown(Preprocessor):
         return done
 
     def value(self, expression: str, results: dict, index: int, cell) -> str:
-        problem = _failure(results.get(expression))
-        if problem and self.strict:
-            raise ExpressionError(index, cell.get("id", "?"), expression, problem)
-        if problem:
+        """An expression's stored result as HTML: escaped text, or the report's own links (checked:
+        myst.result_refusal); what is refused stops the rendering, strict or not."""
+        result = results.get(expression)
+        if _failure(result) and not self.strict and not refusal(expression):
             return f"<code>{html.escape(expression, quote=False)}</code>"
-        kind, text = shown(results[expression])
-        if kind == "markdown":
-            return parser().renderInline(text)
+        reason = problem(expression, result)
+        if reason:
+            raise ExpressionError(index, cell.get("id", "?"), expression, reason)
+        kind, text = shown(result)
         if kind == "text":
             quoted = html.escape(expression, quote=True)
             return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
