@@ -138,7 +138,7 @@ def as_markdown(result: dict) -> str:
 
 
 def _escaped(text: str) -> str:
-    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    return _PUNCTUATION.sub(r"\\\1", re.sub(r"\s+", " ", text))
 
 
 class ShowExpressions(Preprocessor):
