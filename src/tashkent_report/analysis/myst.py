@@ -149,12 +149,15 @@ def result_refusal(result: dict) -> str | None:
         return (f"shows {', '.join(other)}, not text: prose shows plain text or the report's own "
                 "links; show anything else as a code cell's output")
     _, text = shown(result)
+    if not isinstance(text, str):
+        return f"shows a {type(text).__name__}, not text"
     if len(text) > CAP:
         return (f"shows {len(text):,} characters, more than the {CAP} a sentence may hold: name a "
                 "shorter value, or show it as a table or a code cell's output")
     if "text/html" in data:
         markup = data["text/html"]
-        marked = MARK in (result.get("metadata", {}).get("text/html") or {})
+        mark = result.get("metadata", {}).get("text/html")
+        marked = isinstance(mark, dict) and MARK in mark
         if not marked:
             return ("shows HTML that is not one of the report's presentation types (prose.Value, "
                     "prose.Phrase, cite): prose shows plain text or the report's own links")
@@ -174,7 +177,7 @@ def shown(result: dict) -> tuple[str, str]:
     if "text/html" in data:
         return "html", data["text/html"]
     text = data.get("text/plain", "")
-    match = _REPR_QUOTES.match(text)
+    match = _REPR_QUOTES.match(text) if isinstance(text, str) else None
     return "text", match.group(2) if match else text
 
 
