@@ -166,10 +166,24 @@ def test_jupyterlab_export_menu_route(tmp_path, chapter):
         path = CHAPTER.relative_to(ROOT).as_posix()
         status, kind, body = get(f"/nbconvert/{HTML_NAME}/{path}?download=true")
         assert (status, kind.split(";")[0]) == (200, "text/html")
-        assert body == (chapter / "01-participation.report.html").read_bytes()  # as the command line gave it
+        assert body == (line := (chapter / "01-participation.report.html").read_bytes()), (
+            f"the menu's export differs from the command line's: {first_difference(body, line)}")
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def first_difference(one: bytes, other: bytes) -> str:
+    """Where two exports part, with some context from each: what a bare assertion would not say."""
+    at = next((i for i, (a, b) in enumerate(zip(one, other)) if a != b), min(len(one), len(other)))
+    return (f"at byte {at} of {len(one)} and {len(other)}: {one[max(at - 80, 0):at + 80]!r} "
+            f"against {other[max(at - 80, 0):at + 80]!r}")
+
+
+def test_first_difference_says_where_and_shows_both():
+    assert first_difference(b"abc-id=12-x", b"abc-id=98-x") == (
+        "at byte 7 of 11 and 11: b'abc-id=12-x' against b'abc-id=98-x'")
+    assert first_difference(b"ab", b"abc").startswith("at byte 2 of 2 and 3")
 
 
 def test_each_edition_is_numbered_on_its_own_and_links_across_them_become_text():

@@ -160,6 +160,11 @@ class ReportHTMLExporter(HTMLExporter):
             "kernel_manager_class": "tashkent_report.render.kernels.AsyncIPCKernelManager",
             "record_timing": False,
         }}))
+        # A widget or JavaScript output shows its static fallback (an image, text): no script, and
+        # no random element id that would make two exports differ.
+        config.NbConvertBase.display_data_priority = [
+            t for t in config.NbConvertBase.display_data_priority
+            if t not in ("application/vnd.jupyter.widget-view+json", "application/javascript")]
         for name in ("ReportTagRemovePreprocessor", "EditionTagRemovePreprocessor", "Numbering",
                      "RenderMarkdown"):
             config[name].enabled = True

@@ -21,6 +21,7 @@ import copy
 import html
 import re
 
+import nh3
 from bs4 import BeautifulSoup
 from markdown_it.token import Token
 from nbconvert.preprocessors import Preprocessor
@@ -392,9 +393,42 @@ def link_back(soup: BeautifulSoup) -> None:
         mark.insert_after(backs)
 
 
+EMBEDDED = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,", re.IGNORECASE)
+
+
+def url_kept(tag: str, name: str, value: str) -> str | None:
+    """An image's src only if the image is embedded; a link never to a data: URL."""
+    if name == "src":
+        return value if EMBEDDED.match(value) else None
+    return None if name == "href" and value.strip().lower().startswith("data:") else value
+
+
+# The allow-list: the tags and attributes both built editions use, and what Markdown writes. No
+# script, style, event handler, form, frame or SVG; a URL only in a link (http, https, mailto or
+# within the page) or an image embedded in the page: nothing is fetched from elsewhere.
+SANITISER = nh3.Cleaner(
+    tags={"a", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl", "dt",
+          "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li",
+          "mark", "nav", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table",
+          "tbody", "td", "tfoot", "th", "thead", "tr", "ul"},
+    attributes={"*": {"class", "id", "lang", "role", "tabindex", "title"}, "a": {"href"},
+                "img": {"src", "alt"}, "ol": {"start"}, "td": {"colspan", "rowspan", "valign"},
+                "th": {"colspan", "rowspan", "valign"}},
+    tag_attribute_values={"tr": {"style": {"text-align: right;"}}},  # pandas' header rows
+    generic_attribute_prefixes={"aria-", "data-"}, link_rel=None,
+    url_schemes={"http", "https", "mailto", "data"}, attribute_filter=url_kept)
+
+
+def sanitised(page: str) -> str:
+    """The page with its <main>, where every cell is, Markdown and outputs alike, allow-listed."""
+    head, opened, rest = page.partition("<main>")
+    body, closed, tail = rest.rpartition("</main>")
+    return head + opened + SANITISER.clean(body) + closed + tail
+
+
 def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
     """The finished HTML, and the links that point nowhere on the page (text, if unlink_broken)."""
-    soup = BeautifulSoup(page, "html.parser")
+    soup = BeautifulSoup(sanitised(page), "html.parser")
     mark_french(soup)
     broken = localise(soup, unlink_broken)
     link_back(soup)

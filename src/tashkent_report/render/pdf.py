@@ -49,7 +49,8 @@ def _with_languages():
 
 def write_pdf(html: str, base_url: str) -> bytes:
     """A4 PDF/UA-1 of the HTML (WeasyPrint), the same bytes for the same HTML."""
-    from weasyprint import HTML
+    from weasyprint import HTML, URLFetcher
 
+    fetcher = URLFetcher(allowed_protocols={"data"})  # the page's own images only: nothing fetched
     with _with_languages():
-        return HTML(string=html, base_url=base_url).write_pdf(pdf_variant=VARIANT)
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(pdf_variant=VARIANT)
