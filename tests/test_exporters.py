@@ -175,7 +175,8 @@ def test_jupyterlab_export_menu_route(tmp_path, chapter):
 
 def first_difference(one: bytes, other: bytes) -> str:
     """Where two exports part, with some context from each: what a bare assertion would not say."""
-    at = next((i for i, (a, b) in enumerate(zip(one, other)) if a != b), min(len(one), len(other)))
+    at = next((i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+              min(len(one), len(other)))
     return (f"at byte {at} of {len(one)} and {len(other)}: {one[max(at - 80, 0):at + 80]!r} "
             f"against {other[max(at - 80, 0):at + 80]!r}")
 

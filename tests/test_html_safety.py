@@ -44,7 +44,8 @@ def hostile_notebook() -> nbformat.NotebookNode:
                          f"<object data=\"{REMOTE}\"></object><svg onload=\"alert(7)\"></svg>",
             "text/plain": "bold"}),
         nbformat.v4.new_output("display_data", data={"text/markdown": "<img src=x onerror=alert(8)> *md*"}),
-        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(9)", "text/plain": "js"}),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(9)",
+                                                     "text/plain": "js"}),
         nbformat.v4.new_output("display_data", data={"image/svg+xml": SVG}),
     ]
     nb = nbformat.v4.new_notebook()
@@ -55,8 +56,9 @@ def hostile_notebook() -> nbformat.NotebookNode:
 def unsafe(html: str) -> list[str]:
     """Whatever in the page could run a script or load something from elsewhere."""
     soup = BeautifulSoup(html, "html.parser")
-    found = [f"<{t.name}>" for t in soup.find_all(["script", "iframe", "object", "embed", "form", "base", "link", "svg"])]
-    found += [f"<style> in body" for t in soup.select("body style")]
+    found = [f"<{t.name}>" for t in soup.find_all(
+        ["script", "iframe", "object", "embed", "form", "base", "link", "svg"])]
+    found += ["<style> in body" for t in soup.select("body style")]
     found += [f"{t.name} {name}" for t in soup.find_all(True) for name in t.attrs if name.startswith("on")]
     for t in soup.find_all(True):
         for name in ("href", "src", "action", "style"):
