@@ -20,18 +20,20 @@ from traitlets.config import Config
 
 from tashkent_report.config import NOTEBOOKS, ROOT
 from tashkent_report.render import pipeline as build
-from tashkent_report.render.exporters import (
-    HTML_NAME,
-    PDF_NAME,
-    ReportHTMLExporter,
-    ReportPDFExporter,
-    menu_label,
-)
+from tashkent_report.render.exporters import HTML_NAME, PDF_NAME, ReportHTMLExporter, ReportPDFExporter
 from tests.test_report import external_refs
 
 BIN = Path(sys.executable).parent
 CHAPTER = NOTEBOOKS / "01-participation.ipynb"
 NAMES = {HTML_NAME: ReportHTMLExporter, PDF_NAME: ReportPDFExporter}
+# JupyterLab's own labels for the stock formats (@jupyterlab/notebook-extension, getFormatLabels).
+STOCK_LABELS = {"html": "HTML", "latex": "LaTeX", "markdown": "Markdown", "pdf": "PDF",
+                "rst": "ReStructured Text", "script": "Executable Script", "slides": "Reveal.js Slides"}
+
+
+def menu_label(name: str) -> str:
+    """What JupyterLab's export menu shows for a format name: its own label, or the name capitalised."""
+    return STOCK_LABELS.get(name, name[:1].upper() + name[1:])
 
 
 def jupyter(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:

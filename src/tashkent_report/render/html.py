@@ -1,23 +1,17 @@
 """The report's structure, computed on the notebook: numbers, captions, cross-references, contents.
 
-Each label is typed once, in the notebooks, where JupyterLab finds it:
-- a heading's label is its Markdown cell's id (``sec-event``). Its number is computed: chapter N
-  is notebook NN and its ``##`` headings N.1, N.2…; the headings of cells tagged ``appendix``
-  are Appendix A, B…;
-- a table's or a chart's label is its code cell's id (``tab-sources``, ``fig-series``), its
-  caption the cell's ``#| tbl-cap:`` or ``#| fig-cap:`` option, as Quarto and MyST write them.
-A link names the cell (``03-context.ipynb#cell-id=sec-event``, ``#cell-id=fig-series``), which
-JupyterLab opens; in the report its text becomes the label: "§3.1", "Appendix A", "Figure 2".
-
-Two nbconvert preprocessors do this (Numbering, then RenderMarkdown, which renders the Markdown
-with markdown-it-py, JupyterLab's MyST parser's kin); the template shows the contents and the
-captions. ``finish`` then does on the page what is not structure: French passages marked, links
-into other chapters made links within the one page, quotes that lead back to their mentions.
+Each label is typed once, where JupyterLab finds it: a heading's is its Markdown cell's id
+(``sec-event``), a table's or a chart's its code cell's id (``tab-sources``, ``fig-series``), with
+the caption in the cell's ``#| tbl-cap:`` or ``#| fig-cap:`` option, as Quarto and MyST write them.
+A link names the cell (``03-context.ipynb#cell-id=sec-event``), as JupyterLab opens it; in the
+report its text becomes the label ("§3.1", "Appendix A", "Figure 2"). Numbering and RenderMarkdown
+(nbconvert preprocessors, markdown-it-py) do this; ``finish`` then works on the page: the HTML
+allow-listed, French passages marked, links into other chapters made links within the one page,
+quotes that lead back to their mentions.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 
@@ -35,6 +29,8 @@ BOOK_CELL = re.compile(r"^n(\d\d)-")
 CELL = "cell-id="  # JupyterLab's fragment for a cell
 KINDS = {"fig-cap": ("fig-", "Figure"), "tbl-cap": ("tab-", "Table")}
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# A table of at most this many rows and characters fits on a page: the PDF keeps it whole.
+SHORT_TABLE = (16, 2000)
 
 
 def book_cell_id(chapter: str, cell_id: str) -> str:
@@ -53,18 +49,18 @@ class StructureError(ValueError):
 
 
 class Numbering(Preprocessor):
-    """Numbers headings, tables and charts; gives each caption its place; gathers the contents.
+    """Numbers headings (chapter N is notebook NN, its ``##`` headings N.1, N.2…; those of cells
+    tagged ``appendix`` Appendix A, B…), tables and charts, and gathers the contents.
 
-    ``resources["labels"]``: {label: what a link to it shows}; ``resources["contents"]``: the
-    chapters, each {label, number, title, sections: [its sections, alike]}; each float's cell
-    gets ``metadata["float"]`` and each heading's cell ``metadata["number"]``. A cell whose
-    ``metadata["stands_for"]`` lists labels of cells its edition leaves out (the readers' source
-    list for the full sources table) receives the links to them (``resources["aliases"]``).
+    In ``resources``: ``labels`` {label: what a link to it shows}; ``contents``, the chapters, each
+    {label, number, title, sections: [alike]}; ``aliases``, the labels a cell's
+    ``metadata["stands_for"]`` lists (cells its edition leaves out), whose links go to it. A
+    heading's cell gets ``metadata["number"]``, a float's ``metadata["float"]``.
     """
 
     def preprocess(self, nb, resources):
         chapter = str(resources.get("metadata", {}).get("name", ""))[:2]
-        labels, contents, counts = {}, [], {"Figure": 0, "Table": 0}
+        labels, contents, counts, aliases = {}, [], {"Figure": 0, "Table": 0}, {}
         top, sub, appendices, chapters = "", 0, 0, 0
         resources["contents_before"] = first = None  # the contents go before the first chapter,
         for index, cell in enumerate(nb.cells):
@@ -80,8 +76,7 @@ class Numbering(Preprocessor):
                 if level == 1:
                     sub = 0
                     if "appendix" in cell.metadata.get("tags", []):
-                        top = f"Appendix {LETTERS[appendices]}"
-                        appendices += 1
+                        top, appendices = f"Appendix {LETTERS[appendices]}", appendices + 1
                     else:  # chapter N is notebook NN; a notebook not so named, in order
                         chapters += 1
                         named = prefix or chapter
@@ -93,8 +88,7 @@ class Numbering(Preprocessor):
                     sub += 1
                     number = f"{top.removeprefix('Appendix ')}.{sub}"
                     shown_as = f"§{number}"
-                cell.metadata["number"] = number
-                labels[label] = shown_as
+                cell.metadata["number"], labels[label] = number, shown_as
                 entry = {"label": label, "number": number, "title": title, "sections": []}
                 if level == 1 or not contents:
                     contents.append(entry)
@@ -110,13 +104,11 @@ class Numbering(Preprocessor):
                     raise StructureError(f"cell {cell.get('id')}: a cell with {kind} has an id "
                                          f"starting with {start} (its label)")
                 counts[word] += 1
-                labels[label] = f"{word} {counts[word]}"
-                cell.source = code
+                labels[label], cell.source = f"{word} {counts[word]}", code
                 cell.metadata["float"] = {"label": label, "number": labels[label],
                                           "caption": parser().renderInline(str(found[kind]))}
                 if word == "Table":
                     caption_table(cell, cell.metadata["float"])
-        aliases = {}  # a cell standing in for one the other edition has: links to that one come here
         for cell in nb.cells:
             label = label_of(cell.get("id", ""))[1]
             for alias in cell.metadata.get("stands_for", []):
@@ -124,19 +116,6 @@ class Numbering(Preprocessor):
                     labels[alias], aliases[alias] = labels[label], label
         resources["labels"], resources["contents"], resources["aliases"] = labels, contents, aliases
         return nb, resources
-
-
-def other_edition_labels(nb, resources: dict, only_there: str, only_here: str) -> dict[str, str]:
-    """{label: what a link to it shows in the other edition} for the cells tagged ``only_there``.
-
-    The other edition is this notebook without the cells tagged ``only_here``, numbered alike.
-    """
-    other = copy.deepcopy(nb)
-    other.cells = [c for c in other.cells if only_here not in c.metadata.get("tags", [])]
-    there = {label_of(c.get("id", ""))[1] for c in other.cells
-             if only_there in c.metadata.get("tags", [])}
-    _, numbered = Numbering().preprocess(other, {"metadata": resources.get("metadata", {})})
-    return {label: shown_as for label, shown_as in numbered["labels"].items() if label in there}
 
 
 def heading(source: str) -> tuple[int, str]:
@@ -149,29 +128,22 @@ def heading(source: str) -> tuple[int, str]:
     raise StructureError(f"a cell labelled as a section has no heading: {source[:60]!r}")
 
 
-# A table of at most this many rows and characters fits on a page: the PDF keeps it whole
-# (class "short"); a longer one runs on, its header row repeated.
-SHORT_TABLE = (16, 2000)
-
-
 def caption_table(cell, float_: dict) -> None:
-    """The table a cell shows gets its label as id and its caption inside it (``<caption>``)."""
+    """The table a cell shows gets its label as id and its caption inside it (``<caption>``); a
+    short one (SHORT_TABLE), class "short"; a long one runs on in the PDF, its header repeated."""
     for output in cell.get("outputs", []):
         markup = output.get("data", {}).get("text/html")
-        if not markup or "<table" not in markup:
-            continue
-        soup = BeautifulSoup(markup, "html.parser")
-        table = soup.find("table")
-        caption = soup.new_tag("caption")
-        caption.append(BeautifulSoup(f"<strong>{float_['number']}. </strong>{float_['caption']}",
-                                     "html.parser"))
-        table.insert(0, caption)
-        table["id"], table["tabindex"] = float_["label"], "0"  # a keyboard scrolls a wide table
-        if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
-                and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
-            table["class"] = [*table.get("class", []), "short"]
-        output["data"]["text/html"] = str(soup)
-        return
+        if markup and "<table" in markup:
+            soup = BeautifulSoup(markup, "html.parser")
+            table = soup.find("table")
+            table.insert(0, BeautifulSoup(f"<caption><strong>{float_['number']}. </strong>"
+                                          f"{float_['caption']}</caption>", "html.parser"))
+            table["id"], table["tabindex"] = float_["label"], "0"  # a keyboard scrolls a wide table
+            if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
+                    and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
+                table["class"] = [*table.get("class", []), "short"]
+            output["data"]["text/html"] = str(soup)
+            return
 
 
 def table_captions(tokens: list) -> list[int]:
@@ -182,8 +154,7 @@ def table_captions(tokens: list) -> list[int]:
 
 
 def captioned_tables(tokens: list, numbers: list[str]) -> list:
-    """Each such paragraph becomes its table's caption: inside the table, numbered (``numbers``,
-    Numbering's, found by the same table_captions), as every table of the report has it."""
+    """Each such paragraph made its table's caption, numbered (``numbers``, Numbering's)."""
     for i, number in zip(table_captions(tokens), numbers, strict=False):  # none unnumbered
         opened, inline, closed, table = tokens[i:i + 4]
         inline.children[0].content = inline.children[0].content.removeprefix("Table: ")
@@ -196,16 +167,11 @@ def captioned_tables(tokens: list, numbers: list[str]) -> list:
 
 
 class RenderMarkdown(Preprocessor):
-    """Each Markdown cell as HTML: headings numbered with their label as id, links to a cell
-    shown as its label ("§3.1", "Table 4"), ``{eval}`` roles as their stored results.
-
-    A link to a cell that only the other edition holds (``resources["elsewhere"]``, see
-    exporters.EditionTagRemovePreprocessor) becomes plain text, its label there and where:
-    "Table 27 in the analysts' edition"; two such links side by side (", " between them) name
-    the edition once: "Table 27, Appendix D in the analysts' edition".
-
-    ``strict`` (the build): an expression with no result or a failed one stops the rendering;
-    otherwise (one chapter exported from JupyterLab) it is shown as inline code.
+    """Each Markdown cell as HTML: headings numbered, with their label as id; a link to a cell shown
+    as its label ("§3.1", "Table 4"), or, to a cell only the other edition holds
+    (``resources["elsewhere"]``), as text: "Table 27 in the analysts' edition"; ``{eval}`` roles
+    as their stored results. ``strict`` (the build): an expression with no result or a failed one
+    stops the rendering; otherwise (one chapter exported alone) it shows as inline code.
     """
 
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
@@ -252,9 +218,13 @@ class RenderMarkdown(Preprocessor):
                     done += [token, html_token(html.escape(label))]
                     continue
                 label = self.elsewhere.get(target) if target else None
-                if label:  # in the other edition only: text, not a link
-                    away = True
-                    elsewhere(done, label, self.other_edition)
+                if label:  # in the other edition only: text naming it, once for two side by side
+                    away, labels = True, [label]
+                    if len(done) >= 2 and done[-1].content == ", " and done[-2].meta.get("elsewhere"):
+                        labels[:0] = done[-2].meta["elsewhere"]
+                        del done[-2:]
+                    done.append(html_token(html.escape(f"{', '.join(labels)} in {self.other_edition}")))
+                    done[-1].meta["elsewhere"] = labels
                     continue
             elif label:  # the link's typed text ("§", "Table"), up to its end
                 label = None if token.type == "link_close" else label
@@ -277,19 +247,6 @@ class RenderMarkdown(Preprocessor):
             quoted = html.escape(expression, quote=True)
             return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
         return text
-
-
-def elsewhere(done: list[Token], label: str, edition: str) -> None:
-    """Appends "<label> in <edition>", or joins the same words just before it."""
-    if (len(done) >= 2 and done[-1].type == "text" and done[-1].content == ", "
-            and done[-2].meta.get("elsewhere")):
-        labels = [*done[-2].meta["elsewhere"], label]
-        del done[-2:]
-    else:
-        labels = [label]
-    token = html_token(html.escape(f"{', '.join(labels)} in {edition}"))
-    token.meta["elsewhere"] = labels
-    done.append(token)
 
 
 def html_token(content: str) -> Token:
@@ -319,78 +276,50 @@ def mark_french(soup: BeautifulSoup) -> None:
     """Every « … » quotation in English prose gets lang="fr" (screen readers, hyphenation)."""
     for node in list(soup.find_all(string=FRENCH_QUOTE)):
         parent = node.parent
-        if parent is None or parent.name in ("script", "style", "code", "pre") or parent.find_parent(
-            attrs={"lang": "fr"}
-        ) or parent.get("lang") == "fr":
+        if (parent.name in ("script", "style", "code", "pre") or parent.get("lang") == "fr"
+                or parent.find_parent(attrs={"lang": "fr"})):
             continue
-        pieces, pos, text = [], 0, str(node)
-        for match in FRENCH_QUOTE.finditer(text):
-            pieces.append(text[pos:match.start()])
-            span = soup.new_tag("span", lang="fr")
-            span.string = match.group(0)
-            pieces.append(span)
-            pos = match.end()
-        pieces.append(text[pos:])
-        for piece in pieces:
-            if piece:
-                node.insert_before(piece)
-        node.extract()
-
-
-def section_name(element) -> str | None:
-    """How a back link names the section a heading opens: '§1.3', 'Appendix A', or its text."""
-    number = element.find(class_="number")
-    if number is None:
-        return element.get_text(" ", strip=True) or None
-    shown_as = number.get_text(strip=True).rstrip(".")
-    return shown_as if shown_as.startswith("Appendix") else f"§{shown_as}"
+        node.replace_with(BeautifulSoup(FRENCH_QUOTE.sub(
+            lambda quote: f'<span lang="fr">{quote[0]}</span>', html.escape(str(node), quote=False)),
+            "html.parser"))
 
 
 def link_back(soup: BeautifulSoup) -> None:
     """Each number link gets an id, and each quote it links to, links back to every mention.
 
-    A reader who follows a number to its French words (Appendix A) can return to the very place
-    they came from, without a script, footnote style: after the quote, ``↩`` and the sections
-    that mention it, each a link back (``a``, ``b``, … where a section mentions it more than once).
+    A reader who follows a number to its French words (Appendix A) can return to where they came
+    from, footnote style and without a script: after the quote, ``↩`` and the sections that
+    mention it, each a link back (``a``, ``b``… where a section mentions it more than once).
     """
     section, mentions = "the title block", {}
     for element in soup.find_all(["h1", "h2", "h3", "a"]):
-        if element.name != "a":
-            if "title" not in element.get("class", []):
-                section = section_name(element) or section
-            continue
         href = element.get("href", "")
-        if "num" in element.get("class", []) and href.startswith("#q-"):
-            found = mentions.setdefault(href[1:], [])
-            found.append(section)
-            element["id"] = f"ref-{href[1:]}-{len(found)}"
+        if element.name == "a" and "num" in element.get("class", []) and href.startswith("#q-"):
+            mentions.setdefault(href[1:], []).append(section)
+            element["id"] = f"ref-{href[1:]}-{len(mentions[href[1:]])}"
+        elif element.name != "a" and "title" not in element.get("class", []):  # '§1.3', 'Appendix A'
+            number = element.find(class_="number")
+            shown_as = number.get_text(strip=True).rstrip(".") if number else ""
+            section = (element.get_text(" ", strip=True) or section if number is None
+                       else shown_as if shown_as.startswith("Appendix") else f"§{shown_as}")
     for target, sections in mentions.items():
-        mark = soup.find(id=target)
+        mark, groups = soup.find(id=target), {}
         if mark is None:
             continue
-        backs = soup.new_tag("span", attrs={"class": "backrefs", "lang": "en"})
-        arrow = soup.new_tag("span", attrs={"aria-hidden": "true"})
-        arrow.string = "↩"
-        backs.extend([" ", arrow])
-        groups = {}
         for index, where in enumerate(sections, 1):
-            groups.setdefault(where, []).append(index)
-        for n, (where, indices) in enumerate(groups.items()):
-            backs.append(" · " if n else "\u00a0")  # the arrow never ends a line alone
+            groups.setdefault(html.escape(where), []).append(index)
+        links = []
+        for where, indices in groups.items():
+            link = '<a aria-label="back to {}" href="#ref-' + target + '-{}">{}</a>'
             if len(indices) == 1:
-                link = soup.new_tag("a", href=f"#ref-{target}-{indices[0]}",
-                                    attrs={"aria-label": f"back to {where}"})
-                link.string = where
-                backs.append(link)
+                links.append(link.format(where, indices[0], where))
                 continue
-            backs.append(where)
-            for k, index in enumerate(indices):
-                letter = "abcdefghijklmnopqrstuvwxyz"[k] if k < 26 else str(k + 1)
-                link = soup.new_tag("a", href=f"#ref-{target}-{index}",
-                                    attrs={"aria-label": f"back to {where}, mention {letter}"})
-                link.string = letter
-                backs.extend([" ", link])
-        mark.insert_after(backs)
+            letters = [chr(97 + k) if k < 26 else str(k + 1) for k in range(len(indices))]
+            links.append(where + "".join(" " + link.format(f"{where}, mention {letter}", index, letter)
+                                         for letter, index in zip(letters, indices, strict=True)))
+        # the arrow never ends a line alone (\u00a0)
+        mark.insert_after(BeautifulSoup('<span class="backrefs" lang="en"> <span aria-hidden="true">↩</span>'
+                                        f'\u00a0{" · ".join(links)}</span>', "html.parser"))
 
 
 EMBEDDED = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,", re.IGNORECASE)

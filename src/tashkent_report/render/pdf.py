@@ -1,21 +1,19 @@
 """The PDF: tagged (PDF/UA-1), with the language of every passage, byte-identical on rebuild.
 
-WeasyPrint writes the structure tree, the document language and the figures' alternative
-texts for PDF/UA. It does not yet carry an element's own ``lang`` into its structure element,
-so French quotations would be read by screen readers as English: ``_with_languages`` adds
-``/Lang`` to the structure element of every box whose HTML element has a ``lang`` other than
-the document's. Tests check the structure tree, the languages and the alternative texts.
+WeasyPrint writes the structure tree, the document language and the figures' alternative texts,
+but not an element's own ``lang``: ``_with_languages`` adds ``/Lang`` to the structure element
+of every box whose HTML element has one, so French quotations are read as French.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-# WeasyPrint 70 subsets fonts with HarfBuzz, which adds no time; a variable or colour font goes
-# through fontTools, which stamps the font with the time of the build unless SOURCE_DATE_EPOCH is
-# set. The build's environment sets it (the Makefile's exports, and the build's main before
-# anything imports fontTools) to the project's fixed time, the conference's first day (2024-09-04
-# UTC). A PDF exported from JupyterLab gets it if the server was started with it (make lab).
+from tashkent_report.config import ROOT
+
+# fontTools stamps a variable or colour font it subsets with the time of the build unless
+# SOURCE_DATE_EPOCH is set: the build's environment sets it (the Makefile, the build's main) to
+# the conference's first day (2024-09-04 UTC); a PDF exported from JupyterLab, if make lab did.
 SOURCE_DATE_EPOCH = "1725408000"
 VARIANT = "pdf/ua-1"
 
@@ -47,10 +45,11 @@ def _with_languages():
         tags._build_box_tree = original
 
 
-def write_pdf(html: str, base_url: str) -> bytes:
-    """A4 PDF/UA-1 of the HTML (WeasyPrint), the same bytes for the same HTML."""
+def write_pdf(html: str, base_url: str = str(ROOT)) -> bytes:
+    """A4 PDF/UA-1 of a finished report page, the same bytes for the same HTML; WeasyPrint fetches
+    nothing but the page's own data: URLs (no remote or local file)."""
     from weasyprint import HTML, URLFetcher
 
-    fetcher = URLFetcher(allowed_protocols={"data"})  # the page's own images only: nothing fetched
     with _with_languages():
-        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(pdf_variant=VARIANT)
+        return HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols={"data"})
+                    ).write_pdf(pdf_variant=VARIANT)
