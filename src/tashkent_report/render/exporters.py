@@ -1,11 +1,9 @@
 """nbconvert exporters for the report: the offline HTML and the WeasyPrint PDF.
 
-Registered as ``nbconvert.exporters`` entry points (pyproject.toml): ``jupyter nbconvert --to
-report`` (or ``reportPDF``) renders one chapter as the report renders it, and JupyterLab's File >
-Save and Export Notebook As lists both as "Report" and "ReportPDF" (a name JupyterLab does not
-know shows capitalised; Jupyter Server's export URL takes letters, digits and ``_`` only). The
-files end in ``.report.html`` and ``.report.pdf``, never overwriting stock ``html``'s or
-``webpdf``'s. ``make report`` renders every chapter, combined, through these same classes.
+Entry points (pyproject.toml) make them ``jupyter nbconvert --to report|reportPDF`` and JupyterLab's
+File > Save and Export Notebook As > "Report" / "ReportPDF" (the name, capitalised; Jupyter
+Server's export URL takes letters, digits and ``_``), writing ``.report.html`` / ``.report.pdf``
+beside stock exports. ``make report`` renders the combined chapters through the same classes.
 """
 
 from __future__ import annotations
@@ -39,17 +37,15 @@ class BrokenReferences(ValueError):
 
 
 class ReportTagRemovePreprocessor(TagRemovePreprocessor):
-    """Jupyter Book's cell tags ``remove-cell`` and ``remove-input`` leave every edition (after
-    ``--execute``, so that a removed cell still runs)."""
+    """Jupyter Book's ``remove-cell`` and ``remove-input`` (after ``--execute``: a removed cell runs)."""
 
     remove_cell_tags = Set({"remove-cell"}).tag(config=True)
     remove_input_tags = Set({"remove-input"}).tag(config=True)
 
 
 class EditionTagRemovePreprocessor(TagRemovePreprocessor):
-    """The readers' edition leaves out the cells tagged ``analyst-only``, the analysts' those tagged
-    ``reader-only``, before Numbering, so each numbers its own. ``resources["elsewhere"]`` holds
-    what a link to each cell left out shows in the other edition ("Table 27"), numbered alike."""
+    """Each edition leaves out the other's cells (``analyst-only``, ``reader-only``) before Numbering;
+    ``resources["elsewhere"]``: what a link to each shows in the other edition ("Table 27")."""
 
     analyst = Bool(help="The analysts' edition (by default, the exporter's).").tag(config=True)
 
@@ -73,15 +69,14 @@ class EditionTagRemovePreprocessor(TagRemovePreprocessor):
 
 
 class ReportHTMLExporter(HTMLExporter):
-    """One self-contained HTML file with the report's template, numbering, captions and styles;
-    nothing fetched from elsewhere (no require.js, MathJax, mermaid or fonts; figures embedded).
-    Readers' edition by default; ``--ReportHTMLExporter.analyst=True`` for the analysts'."""
+    """One self-contained HTML file (figures embedded; no require.js, MathJax, mermaid or font
+    fetched), readers' edition unless ``--ReportHTMLExporter.analyst=True``."""
 
     export_from_notebook = "Report (offline HTML)"
     analyst = Bool(False, help="Analysts' edition: the code shown (hide-input cells folded), the "
                    "analyst-only cells kept, the reader-only cells left out.").tag(config=True)
-    strict_references = Bool(False, help="Fail on a cross-reference that points to nothing (the whole "
-                             "report; a chapter alone links to others, made text).").tag(config=True)
+    strict_references = Bool(False, help="Fail on a cross-reference to nothing (a chapter alone links "
+                             "to others: made text).").tag(config=True)
     exclude_input_prompt = Bool(True).tag(config=True)
     exclude_output_prompt = Bool(True).tag(config=True)
     # In order: nbconvert's own that its flags enable (--clear-output; --execute, which also

@@ -1,13 +1,10 @@
-"""The report's structure, computed on the notebook: numbers, captions, cross-references, contents.
+"""The report's structure, computed on the notebook, and the finished page.
 
-Each label is typed once, where JupyterLab finds it: a heading's is its Markdown cell's id
-(``sec-event``), a table's or a chart's its code cell's id (``tab-sources``, ``fig-series``), with
-the caption in the cell's ``#| tbl-cap:`` or ``#| fig-cap:`` option, as Quarto and MyST write them.
-A link names the cell (``03-context.ipynb#cell-id=sec-event``), as JupyterLab opens it; in the
-report its text becomes the label ("§3.1", "Appendix A", "Figure 2"). Numbering and RenderMarkdown
-(nbconvert preprocessors, markdown-it-py) do this; ``finish`` then works on the page: the HTML
-allow-listed, French passages marked, links into other chapters made links within the one page,
-quotes that lead back to their mentions.
+Each label is typed once, where JupyterLab finds it: a heading's is its cell's id (``sec-event``),
+a table's or chart's its code cell's id (``tab-sources``) with ``#| tbl-cap:`` or ``#| fig-cap:``,
+as Quarto and MyST write them; a link names the cell (``03-context.ipynb#cell-id=sec-event``) and
+shows its label in the report ("§3.1", "Figure 2"). Numbering and RenderMarkdown (nbconvert
+preprocessors) number and render; ``finish`` sanitises the page and links it up.
 """
 
 from __future__ import annotations
@@ -49,20 +46,16 @@ class StructureError(ValueError):
 
 
 class Numbering(Preprocessor):
-    """Numbers headings (chapter N is notebook NN, its ``##`` headings N.1, N.2…; those of cells
-    tagged ``appendix`` Appendix A, B…), tables and charts, and gathers the contents.
-
-    In ``resources``: ``labels`` {label: what a link to it shows}; ``contents``, the chapters, each
-    {label, number, title, sections: [alike]}; ``aliases``, the labels a cell's
-    ``metadata["stands_for"]`` lists (cells its edition leaves out), whose links go to it. A
-    heading's cell gets ``metadata["number"]``, a float's ``metadata["float"]``.
-    """
+    """Numbers headings (chapter N is notebook NN, its ``##`` N.1…; cells tagged ``appendix``
+    Appendix A…), tables and charts into ``resources``: ``labels`` {label: what a link shows},
+    ``contents`` (chapters, each {label, number, title, sections}), ``aliases`` (the labels a
+    cell's ``stands_for`` lists, left out of its edition: their links go to it)."""
 
     def preprocess(self, nb, resources):
         chapter = str(resources.get("metadata", {}).get("name", ""))[:2]
         labels, contents, counts, aliases = {}, [], {"Figure": 0, "Table": 0}, {}
         top, sub, appendices, chapters = "", 0, 0, 0
-        resources["contents_before"] = first = None  # the contents go before the first chapter,
+        resources["contents_before"] = None  # the contents go before the first chapter,
         for index, cell in enumerate(nb.cells):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
@@ -82,8 +75,8 @@ class Numbering(Preprocessor):
                         named = prefix or chapter
                         top = str(int(named) if named.isdigit() else chapters)
                     number, shown_as = f"{top}.", top if top.startswith("Appendix") else f"§{top}"
-                    if first is None:  # unless it opens the notebook (one chapter alone)
-                        first = resources["contents_before"] = cell.id if index else ""
+                    if resources["contents_before"] is None:  # unless it opens the notebook
+                        resources["contents_before"] = cell.id if index else ""
                 else:
                     sub += 1
                     number = f"{top.removeprefix('Appendix ')}.{sub}"
@@ -99,10 +92,9 @@ class Numbering(Preprocessor):
                 kind = next((k for k in KINDS if k in found), None)
                 if kind is None:
                     continue
-                start, word = KINDS[kind]
+                start, word = KINDS[kind]  # a caption: its label must be the cell's id
                 if not label.startswith(start):
-                    raise StructureError(f"cell {cell.get('id')}: a cell with {kind} has an id "
-                                         f"starting with {start} (its label)")
+                    raise StructureError(f"cell {cell.get('id')}: with {kind}, its id starts with {start}")
                 counts[word] += 1
                 labels[label], cell.source = f"{word} {counts[word]}", code
                 cell.metadata["float"] = {"label": label, "number": labels[label],
@@ -129,8 +121,7 @@ def heading(source: str) -> tuple[int, str]:
 
 
 def caption_table(cell, float_: dict) -> None:
-    """The table a cell shows gets its label as id and its caption inside it (``<caption>``); a
-    short one (SHORT_TABLE), class "short"; a long one runs on in the PDF, its header repeated."""
+    """The table a cell shows gets its label as id, its caption inside it, and class "short" if short."""
     for output in cell.get("outputs", []):
         markup = output.get("data", {}).get("text/html")
         if markup and "<table" in markup:
@@ -167,25 +158,11 @@ def captioned_tables(tokens: list, numbers: list[str]) -> list:
 
 
 class RenderMarkdown(Preprocessor):
-    """Each Markdown cell as HTML: headings numbered, with their label as id; a link to a cell shown
-    as its label ("§3.1", "Table 4"), or, to a cell only the other edition holds
-    (``resources["elsewhere"]``), as text: "Table 27 in the analysts' edition"; ``{eval}`` roles
-    as their stored results. ``strict`` (the build): an expression with no result or a failed one
-    stops the rendering; otherwise (one chapter exported alone) it shows as inline code.
-    """
+    """Each Markdown cell as HTML: headings numbered; a link to a cell shown as its label ("§3.1"),
+    or as text if only the other edition holds it ("Table 27 in the analysts' edition");
+    ``{eval}`` roles as their results (``strict``: one missing or failed stops the rendering)."""
 
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
-    labels: dict[str, str] = {}  # {label: what a link to it shows}, html.Numbering's
-    aliases: dict[str, str] = {}  # {label of a cell left out: label of the cell standing in for it}
-    elsewhere: dict[str, str] = {}  # {label: what it shows in the other edition}
-    other_edition = "the other edition"
-
-    def preprocess(self, nb, resources):
-        self.labels = resources.get("labels", {})
-        self.aliases = resources.get("aliases", {})
-        self.elsewhere = resources.get("elsewhere", {})
-        self.other_edition = resources.get("other_edition", self.other_edition)
-        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "markdown":
@@ -199,12 +176,14 @@ class RenderMarkdown(Preprocessor):
                 inline.children[:0] = [html_token(f'<span class="number">{number}</span> ')]
                 number = None
             if token.children:
-                token.children = self.inline(token.children, results, index, cell)
+                token.children = self.inline(token.children, results, index, cell, resources)
         cell.source = md.renderer.render(tokens, md.options, {})
         cell.metadata["rendered"] = True
         return cell, resources
 
-    def inline(self, children, results, index, cell):
+    def inline(self, children, results, index, cell, resources):
+        """Links to a cell (``#cell-id=…``) resolved with Numbering's ``labels`` and ``aliases`` and
+        the edition's ``elsewhere``; each ``{eval}`` role replaced by its value."""
         done, label, away = [], None, False
         for token in children:
             if is_eval(token):
@@ -212,18 +191,19 @@ class RenderMarkdown(Preprocessor):
             elif token.type == "link_open":  # a link to a labelled cell: to its id, its text its label
                 _, _, fragment = token.attrGet("href").partition("#")
                 target = fragment.removeprefix(CELL) if fragment.startswith(CELL) else None
-                label = self.labels.get(target) if target else None
+                label = resources.get("labels", {}).get(target) if target else None
                 if label:
-                    token.attrSet("href", f"#{self.aliases.get(target, target)}")
+                    token.attrSet("href", f"#{resources.get('aliases', {}).get(target, target)}")
                     done += [token, html_token(html.escape(label))]
                     continue
-                label = self.elsewhere.get(target) if target else None
+                label = resources.get("elsewhere", {}).get(target) if target else None
                 if label:  # in the other edition only: text naming it, once for two side by side
                     away, labels = True, [label]
                     if len(done) >= 2 and done[-1].content == ", " and done[-2].meta.get("elsewhere"):
                         labels[:0] = done[-2].meta["elsewhere"]
                         del done[-2:]
-                    done.append(html_token(html.escape(f"{', '.join(labels)} in {self.other_edition}")))
+                    edition = resources.get("other_edition", "the other edition")
+                    done.append(html_token(html.escape(f"{', '.join(labels)} in {edition}")))
                     done[-1].meta["elsewhere"] = labels
                     continue
             elif label:  # the link's typed text ("§", "Table"), up to its end
@@ -348,16 +328,12 @@ SANITISER = nh3.Cleaner(
     url_schemes={"http", "https", "mailto", "data"}, attribute_filter=url_kept)
 
 
-def sanitised(page: str) -> str:
-    """The page with its <main>, where every cell is, Markdown and outputs alike, allow-listed."""
+def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
+    """The finished page, its <main> (every cell, Markdown and outputs alike) allow-listed; and the
+    links that point nowhere on it (made text, if unlink_broken)."""
     head, opened, rest = page.partition("<main>")
     body, closed, tail = rest.rpartition("</main>")
-    return head + opened + SANITISER.clean(body) + closed + tail
-
-
-def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
-    """The finished HTML, and the links that point nowhere on the page (text, if unlink_broken)."""
-    soup = BeautifulSoup(sanitised(page), "html.parser")
+    soup = BeautifulSoup(head + opened + SANITISER.clean(body) + closed + tail, "html.parser")
     mark_french(soup)
     broken = localise(soup, unlink_broken)
     link_back(soup)

@@ -1,9 +1,5 @@
-"""The PDF: tagged (PDF/UA-1), with the language of every passage, byte-identical on rebuild.
-
-WeasyPrint writes the structure tree, the document language and the figures' alternative texts,
-but not an element's own ``lang``: ``_with_languages`` adds ``/Lang`` to the structure element
-of every box whose HTML element has one, so French quotations are read as French.
-"""
+"""The PDF: tagged (PDF/UA-1, by WeasyPrint), with the language of every passage, byte-identical on
+rebuild, and nothing fetched but the page's own data: URLs."""
 
 from __future__ import annotations
 
@@ -11,19 +7,18 @@ from contextlib import contextmanager
 
 from tashkent_report.config import ROOT
 
-# fontTools stamps a variable or colour font it subsets with the time of the build unless
-# SOURCE_DATE_EPOCH is set: the build's environment sets it (the Makefile, the build's main) to
-# the conference's first day (2024-09-04 UTC); a PDF exported from JupyterLab, if make lab did.
+# fontTools stamps a font it subsets with the time unless SOURCE_DATE_EPOCH is set: the build's
+# environment sets it (Makefile, the build's main; make lab) to the conference's first day.
 SOURCE_DATE_EPOCH = "1725408000"
 VARIANT = "pdf/ua-1"
 
 
 @contextmanager
 def _with_languages():
-    # WeasyPrint has no public way to add an element's own /Lang to its structure element (its
-    # finisher sees the finished structure tree without the HTML elements behind it): this wraps
-    # its private tags._build_box_tree. Pinned by tests/test_private_names.py, which fails on any
-    # other WeasyPrint version; PDF/UA requests are gathered upstream in Kozea/WeasyPrint#2482.
+    # WeasyPrint does not carry an element's own lang into its structure element, and has no
+    # public way to (its finisher sees the structure tree without the HTML elements behind it):
+    # this wraps its private tags._build_box_tree to add /Lang. Pinned by tests/test_private_names.py
+    # (fails on any other WeasyPrint version); PDF/UA requests gathered in Kozea/WeasyPrint#2482.
     import pydyf
     from weasyprint.pdf import tags
 
@@ -46,8 +41,7 @@ def _with_languages():
 
 
 def write_pdf(html: str, base_url: str = str(ROOT)) -> bytes:
-    """A4 PDF/UA-1 of a finished report page, the same bytes for the same HTML; WeasyPrint fetches
-    nothing but the page's own data: URLs (no remote or local file)."""
+    """A4 PDF/UA-1 of a finished report page, the same bytes for the same HTML."""
     from weasyprint import HTML, URLFetcher
 
     with _with_languages():
