@@ -31,10 +31,6 @@ SCRIPTED = ("application/vnd.jupyter.widget-view+json", "application/javascript"
 class BrokenReferences(ValueError):
     """Cross-references (to a cell, #q-…, #src-…) that point to nothing in the document."""
 
-    def __init__(self, targets: list[str]):
-        self.targets = targets
-        super().__init__(f"cross-references point nowhere: {', '.join('#' + t for t in targets)}")
-
 
 class ReportTagRemovePreprocessor(TagRemovePreprocessor):
     """Jupyter Book's ``remove-cell`` and ``remove-input`` (after ``--execute``: a removed cell runs)."""
@@ -47,24 +43,19 @@ class EditionTagRemovePreprocessor(TagRemovePreprocessor):
     """Each edition leaves out the other's cells (``analyst-only``, ``reader-only``) before Numbering;
     ``resources["elsewhere"]``: what a link to each shows in the other edition ("Table 27")."""
 
-    analyst = Bool(help="The analysts' edition (by default, the exporter's).").tag(config=True)
-
-    @default("analyst")
-    def _analyst_default(self):
-        return bool(getattr(self.parent, "analyst", False))
-
     @default("remove_cell_tags")
     def _remove_cell_tags_default(self):
-        return {READER_ONLY} if self.analyst else {ANALYST_ONLY}
+        return {READER_ONLY} if self.parent.analyst else {ANALYST_ONLY}
 
     def preprocess(self, nb, resources):
-        there, here = (READER_ONLY, ANALYST_ONLY) if self.analyst else (ANALYST_ONLY, READER_ONLY)
-        other = copy.deepcopy(nb)
+        there, here = (READER_ONLY, ANALYST_ONLY) if self.parent.analyst else (ANALYST_ONLY, READER_ONLY)
+        other = copy.deepcopy(nb)  # the other edition, numbered alike
         other.cells = [c for c in other.cells if here not in c.metadata.get("tags", [])]
         _, numbered = Numbering().preprocess(other, {"metadata": resources.get("metadata", {})})
-        left_out = {label_of(c.get("id", ""))[1] for c in other.cells if there in c.metadata.get("tags", [])}
-        resources["elsewhere"] = {k: v for k, v in numbered["labels"].items() if k in left_out}
-        resources["other_edition"] = "the readers' edition" if self.analyst else "the analysts' edition"
+        resources["elsewhere"] = {label: numbered["labels"][label] for c in other.cells
+                                  if there in c.metadata.get("tags", [])
+                                  and (label := label_of(c.get("id", ""))[1]) in numbered["labels"]}
+        resources["other_edition"] = f"the {'readers' if self.parent.analyst else 'analysts'}' edition"
         return super().preprocess(nb, resources)
 
 
@@ -131,7 +122,7 @@ class ReportHTMLExporter(HTMLExporter):
         body, resources = super().from_notebook_node(nb, resources=resources, **kw)
         html, broken = finish(body, unlink_broken=not self.strict_references)
         if broken and self.strict_references:
-            raise BrokenReferences(broken)
+            raise BrokenReferences(f"cross-references point nowhere: {', '.join('#' + b for b in broken)}")
         if broken:
             self.log.info("%d links to other chapters shown as text: %s", len(broken),
                           ", ".join("#" + b for b in broken))

@@ -60,12 +60,16 @@ class Numbering(Preprocessor):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
                 raise StructureError(f"the label {label} is given to two cells")
-            found = len(table_captions(parser().parse(cell.source))) if cell.cell_type == "markdown" else 0
-            if found:  # Markdown tables with a caption, numbered where they stand
+            tokens = parser().parse(cell.source) if cell.cell_type == "markdown" else []
+            if found := len(table_captions(tokens)):  # Markdown tables with a caption, numbered in place
                 cell.metadata["tables"] = [f"Table {counts['Table'] + n + 1}" for n in range(found)]
                 counts["Table"] += found
             if cell.cell_type == "markdown" and label.startswith("sec-"):
-                level, title = heading(cell.source)
+                opened = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
+                if opened is None:
+                    raise StructureError(f"a cell labelled as a section has no heading: {cell.source[:60]!r}")
+                level, title = int(tokens[opened].tag[1]), "".join(
+                    t.content for t in tokens[opened + 1].children if t.type in ("text", "code_inline"))
                 if level == 1:
                     sub = 0
                     if "appendix" in cell.metadata.get("tags", []):
@@ -108,16 +112,6 @@ class Numbering(Preprocessor):
                     labels[alias], aliases[alias] = labels[label], label
         resources["labels"], resources["contents"], resources["aliases"] = labels, contents, aliases
         return nb, resources
-
-
-def heading(source: str) -> tuple[int, str]:
-    """(level, plain text) of the heading a Markdown cell opens with."""
-    tokens = parser().parse(source)
-    for token, inline in zip(tokens, tokens[1:], strict=False):
-        if token.type == "heading_open":
-            text = "".join(t.content for t in inline.children if t.type in ("text", "code_inline"))
-            return int(token.tag[1]), text
-    raise StructureError(f"a cell labelled as a section has no heading: {source[:60]!r}")
 
 
 def caption_table(cell, float_: dict) -> None:
