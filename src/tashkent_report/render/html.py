@@ -98,7 +98,8 @@ class Numbering(Preprocessor):
                     continue
                 start, word = KINDS[kind]  # a caption: its label must be the cell's id
                 if not label.startswith(start):
-                    raise StructureError(f"cell {cell.get('id')}: with {kind}, its id starts with {start}")
+                    raise StructureError(f"cell {cell.get('id')}: a cell with {kind} needs an id "
+                                         f"starting with {start} (its label)")
                 counts[word] += 1
                 labels[label], cell.source = f"{word} {counts[word]}", code
                 cell.metadata["float"] = {"label": label, "number": labels[label],
