@@ -159,3 +159,10 @@ def test_a_widget_output_shows_its_fallback_the_same_bytes_every_time(analyst):
     assert first == second
     assert "<script" not in first and "widget-view" not in first and "jupyter-widgets" not in first
     assert "IntSlider(value=3)" in first
+
+
+def test_a_page_without_its_main_is_refused_not_published_unsanitised():
+    from tashkent_report.render.html import finish
+
+    with pytest.raises(ValueError, match="no <main>"):
+        finish("<html><body><script>alert(1)</script></body></html>")

@@ -328,6 +328,8 @@ def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
     links that point nowhere on it (made text, if unlink_broken)."""
     head, opened, rest = page.partition("<main>")
     body, closed, tail = rest.rpartition("</main>")
+    if not closed:  # fail closed: the template holds every cell in one <main>
+        raise ValueError("the page has no <main>…</main> to sanitise")
     soup = BeautifulSoup(head + opened + SANITISER.clean(body) + closed + tail, "html.parser")
     mark_french(soup)
     broken = localise(soup, unlink_broken)
