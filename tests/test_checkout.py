@@ -14,7 +14,7 @@ from tashkent_report.render import pipeline as build
 
 slow = pytest.mark.slow
 TRACKED = ["Makefile", "conftest.py", "pyproject.toml", "requirements.txt", "requirements.in", "src", "data",
-           "notebooks", "tests", "tools/jupyterlab"]
+           "notebooks", "tests", "tools/jupyterlab", "tools/jupyter"]
 
 
 def other_checkout(dest: Path) -> Path:
