@@ -1,12 +1,9 @@
-"""Execute the notebooks, each in a fresh kernel, and stop cleanly at the first failure.
+"""Execute the notebooks, each in a fresh kernel (nbclient), and stop cleanly at the first failure.
 
-nbclient runs each notebook in a kernel the build starts and shuts down itself. All notebooks run in
-one asyncio loop on a thread of its own, so that the main thread takes the signals; the first
-failure or an interrupt cancels every notebook, and every kernel is shut down (its folder removed)
-before :func:`execute` returns or raises. A failure is a :class:`BuildError` naming the notebook,
-the cell (its number counting every cell from 1, as JupyterLab shows them, and its id), the
-``{eval}`` expression where a Markdown cell's was running, and what to do.
-"""
+They run in one asyncio loop on a thread of its own, the main thread taking the signals; a failure
+or an interrupt cancels them all, and every kernel is shut down before :func:`execute` returns. A
+failure is a :class:`BuildError` naming the notebook, the cell (numbered from 1 as JupyterLab shows
+them, and its id), the ``{eval}`` expression where a Markdown cell's was running, and what to do."""
 
 from __future__ import annotations
 
@@ -88,33 +85,30 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
     if run.get("index") is not None:
         where += f", cell {run['index'] + 1} (id {run.get('id') or '?'})"
         cell = run.get("cell") or {}
-        found = expressions(cell.get("source", "")) if cell.get("cell_type") == "markdown" else []
-        if found:
-            where += f", the expression{'s' * (len(found) > 1)} " + ", ".join(f"{{eval}}`{e}`" for e in found)
+        found = [f"{{eval}}`{e}`" for e in expressions(cell.get("source", ""))] if cell.get(
+            "cell_type") == "markdown" else []
+        where += f", the expression{'s' * (len(found) > 1)} {', '.join(found)}" if found else ""
     if isinstance(exc, CellExecutionError):
         return BuildError(f"{where} failed: {exc.ename}: {_short(exc.evalue)}", f"Fix the cell: {RUN_HINT}")
     if isinstance(exc, CellTimeoutError):
-        return BuildError(f"{where} was still running after the {timeout} s cell time limit",
-                          "This report's cells take seconds: look for a loop or a wait that never ends. If "
-                          "the cell really needs longer, raise the limit: make report ARGS='--timeout 600' "
-                          f"(or {TIMEOUT_VARIABLE}=600).")
+        return BuildError(f"{where} was still running after the {timeout} s cell time limit", "Look for a "
+                          "loop or a wait that never ends; if the cell really needs longer, raise the limit: "
+                          f"make report ARGS='--timeout 600' (or {TIMEOUT_VARIABLE}=600).")
     if isinstance(exc, DeadKernelError):
-        return BuildError(f"{where}: the kernel died while running this cell",
-                          "The kernel's process ended (os._exit, a crash in compiled code, or memory ran "
-                          "out). Run the notebook in JupyterLab (make lab) to find the cause; then run make "
-                          "report again.")
+        return BuildError(f"{where}: the kernel died while running this cell", "Its process ended "
+                          "(os._exit, a crash in compiled code, or memory ran out): run the notebook in "
+                          "JupyterLab (make lab) to find the cause.")
     if run.get("index") is None:
         return BuildError(f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
                           getattr(exc, "hint", "") or "Run make report again; if this happens again, "
                           "reinstall the environment (make clean-venv venv).")
     return BuildError(f"{where} could not be run: {type(exc).__name__}: {_short(exc)}",
-                      "Run make report again; if this happens again, run make report ARGS=--debug and "
-                      "report the traceback.")
+                      "Run make report again; if this happens again, report the traceback of ARGS=--debug.")
 
 
 def check_stderr(path: Path, nb) -> None:
-    """A stream on stderr in a cell the readers' report shows (any but remove-cell) stops the build:
-    it would be published, and may name a random folder, so two builds would differ."""
+    """No stream on stderr in a cell readers see (any but remove-cell): it would be published, and a
+    warning naming a random folder would make two builds differ."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "remove-cell" in cell.get("metadata", {}).get("tags", []):
             continue
@@ -124,7 +118,7 @@ def check_stderr(path: Path, nb) -> None:
                     f"{relative(path)}, cell {index + 1} (id {cell.get('id')}) wrote to stderr: "
                     f"{_short(output.get('text', ''))}",
                     "The readers' report would show it. Remove its cause (or catch the warning in the cell), "
-                    "or tag the cell remove-cell if readers need none of it; then run make report again.")
+                    "or tag the cell remove-cell if readers need none of it.")
 
 
 async def _execute_one(path: Path, timeout: int, env: dict | None) -> object:
@@ -142,13 +136,8 @@ async def _execute_one(path: Path, timeout: int, env: dict | None) -> object:
 
     client = ReportClient(nb, km=km, timeout=timeout, record_timing=False, on_cell_start=on_cell_start,
                           resources={"metadata": {"path": str(path.parent)}})
-    try:
-        # The kernel's own stderr is its start-up chatter only; a cell's errors come back as outputs.
-        await km.start_kernel(cwd=str(path.parent), stderr=subprocess.DEVNULL,
-                              extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                              **({"env": {**os.environ, **env}} if env else {}))
-        await client.async_start_new_kernel_client()
-        await client.async_execute()
+    try:  # the kernel's stderr is its start-up chatter only; a cell's errors come back as outputs
+        await client.async_execute(stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     except asyncio.CancelledError:
         raise
     except Exception as exc:

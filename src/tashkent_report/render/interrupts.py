@@ -1,11 +1,8 @@
 """SIGINT and SIGTERM as one exception in the main thread, held back where a step must not be cut.
 
-Python's defaults (``KeyboardInterrupt`` for one, instant death for the other) skip every clean-up;
-as :class:`Interrupted`, a stopped build shuts its kernels down and says so in one message. Only the
-first signal is raised: a second (Ctrl-C again, or the same signal sent to make's whole process
-group) cannot cut the clean-up or the message. :func:`held` defers them across the switch of
-``reports/``, so that the build always knows whether the switch happened.
-"""
+Python's defaults (``KeyboardInterrupt``, instant death) skip every clean-up; as :class:`Interrupted`,
+a stopped build shuts its kernels down and says so in one message. Only the first signal is raised:
+a second (Ctrl-C again, or one sent to make's whole process group) cannot cut the clean-up."""
 
 from __future__ import annotations
 

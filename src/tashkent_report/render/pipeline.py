@@ -1,11 +1,7 @@
-"""Build the report: check the data, execute the notebooks, render HTML and PDF.
-
-``python -m tashkent_report.render`` prints each step with its time (a note every 30 s in a long
-one). Cheap checks come first; then the notebooks run, the numbers in the prose are audited, the
-editions are rendered and ``reports/`` is switched to the new build in one rename (publish.py).
-Every failure ends in one message, "Build stopped: ...", naming the file (and notebook and cell)
-and what to do: exit status 1, or 130/143 for SIGINT/SIGTERM, no traceback unless ``--debug``.
-"""
+"""Build the report: check the data, execute the notebooks, audit the prose's numbers, render HTML
+and PDF, switch ``reports/`` to the new build (publish.py); each step printed with its time. Every
+failure ends in one message, "Build stopped: ...", naming the file (and notebook and cell) and what
+to do: exit status 1, or 130/143 for SIGINT/SIGTERM, no traceback unless ``--debug``."""
 
 from __future__ import annotations
 
@@ -33,8 +29,7 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOING = [""]  # the step under way, for the message of an interrupted build
 DONE = [""]  # what a finished build left, for a signal that comes after it
 notebooks = chapters  # the chapters, in the order their numbers give
-# The PDF is laid out in a process of its own (see pdf_worker); same HTML, same SOURCE_DATE_EPOCH,
-# same bytes as exporters.write_pdf in this process.
+# As exporters.write_pdf, in a process of its own (pdf_worker): same HTML and SOURCE_DATE_EPOCH, same bytes.
 PDF_WORKER = """import sys
 from tashkent_report.config import ROOT
 from tashkent_report.render.pdf import write_pdf
@@ -72,12 +67,8 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
 
 
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
-    """Execute notebooks side by side, each in its own kernel; the first failure stops the others.
-
-    A chapter whose metadata says it audits the report (the methods chapter) runs after the others
-    and reads them as this build executed them, from a private folder named in
-    $TASHKENT_EXECUTED_NOTEBOOKS.
-    """
+    """Execute notebooks side by side, each in its own kernel. A chapter whose metadata says it audits
+    the report (methods) runs last, reading the others as executed from $TASHKENT_EXECUTED_NOTEBOOKS."""
     import nbformat
 
     auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
@@ -131,9 +122,9 @@ def to_pdf(html: str) -> bytes:
 
 @contextmanager
 def pdf_worker():
-    """Yields ``render(html)``, which returns ``result()``: the PDF, laid out in a process started
-    now, so that it imports WeasyPrint while the notebooks run and lays the readers' edition out while
-    this one renders the analysts'. Its own session: a Ctrl-C is this process's to handle."""
+    """``render(html)`` -> ``result()``, the PDF: laid out by a process started now, which imports
+    WeasyPrint while the notebooks run and lays the PDF out while this one renders the analysts'
+    edition. In a session of its own: a Ctrl-C is this process's to handle, which kills it."""
     errors = tempfile.TemporaryFile()
     worker = subprocess.Popen([sys.executable, "-c", PDF_WORKER], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=errors, start_new_session=True)

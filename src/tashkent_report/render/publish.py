@@ -1,13 +1,9 @@
 """Put a build's outputs in place all at once: ``reports/`` never mixes two builds.
 
-``reports`` is a relative link to ``.reports.d/v-<pid>-<random>/``, one folder per build. A build
-writes its files into a new folder, flushed to disk, makes a new link and renames it over
-``reports``: rename(2) is atomic, so at every instant ``reports`` is the last good build or the new
-one, each whole. SIGINT and SIGTERM are held back across the rename, so the build knows whether the
-switch happened (:data:`SWITCHED`); ``.reports.d/.lock`` serialises builds run at once. Files get
-the user's umask. Anything at ``reports`` that is not a build's link is refused with a message
-naming it: the build never deletes what it did not write.
-"""
+``reports`` is a relative link to ``.reports.d/v-<pid>-<random>/``, one folder per build, written
+and flushed before a new link is renamed over ``reports`` (rename(2) is atomic). Signals are held
+across the rename, so the build knows whether it happened (:data:`SWITCHED`); ``.reports.d/.lock``
+serialises builds. Anything at ``reports`` that is not a build's link is refused, never deleted."""
 
 from __future__ import annotations
 
@@ -104,7 +100,7 @@ def check(out: Path) -> None:
             raise _os_error(exc, "create a folder in", folder) from exc
 
 
-def _fsync(folder: Path) -> None:
+def _fsync(folder: Path) -> None:  # a folder's entries on disk
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
