@@ -156,10 +156,10 @@ async def _execute_one(path: Path, timeout: int, env: dict | None) -> object:
     return nb
 
 
-def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
-            env: dict[str, str] | None = None) -> list[tuple[Path, object]]:
-    """Run notebooks ``workers`` at a time (``env``: extra variables for the kernels); return them
-    executed, in the order given."""
+def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, env: dict | None = None,
+            meanwhile=None) -> list[tuple[Path, object]]:
+    """Run notebooks ``workers`` at a time (``env``: extra variables for the kernels; ``meanwhile``:
+    this thread's work while they run); return them executed, in the order given."""
 
     async def main():
         slots = asyncio.Semaphore(max(1, workers))
@@ -204,6 +204,8 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
 
     threading.Thread(target=run, name="notebooks", daemon=True).start()
     try:
+        if meanwhile:
+            meanwhile()
         finished.wait()
     except BaseException:  # an interrupt: every kernel stops before it goes on
         loop.call_soon_threadsafe(task.cancel)

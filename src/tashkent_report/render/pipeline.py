@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 
 from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
@@ -73,7 +74,9 @@ def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> lis
 
     auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
                 .get("audits_the_report")]
-    executed = dict(execution.execute([p for p in paths if p not in auditors], timeout, WORKERS))
+    # Meanwhile this process, otherwise idle, imports the renderer (a second or so).
+    executed = dict(execution.execute([p for p in paths if p not in auditors], timeout, WORKERS,
+                                      meanwhile=lambda: import_module("tashkent_report.render.exporters")))
     if auditors:
         with tempfile.TemporaryDirectory(prefix="tashkent-executed-") as folder:
             for path, nb in executed.items():
