@@ -298,6 +298,24 @@ def test_a_slow_expression_is_named_by_its_markdown_cell(tmp_path):
     assert "--timeout" in caught.value.hint
 
 
+def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_notebook(tmp_path):
+    """The auditing chapter's kernel starts beside the others, its cells wait for them: it reads them
+    executed; if one fails, the message names that one, not the auditor."""
+    from tashkent_report.config import EXECUTED_VARIABLE
+
+    write_notebook(tmp_path / "01-first.ipynb", "print('first ran')")
+    read = f"nbformat.read(os.path.join(os.environ[{EXECUTED_VARIABLE!r}], '01-first.ipynb'), 4)"
+    write_notebook(tmp_path / "04-audit.ipynb",
+                   f"import os, nbformat\nprint({read}.cells[1].outputs[0].text, end='')")
+    paths = [tmp_path / "01-first.ipynb", tmp_path / "04-audit.ipynb"]
+    executed = dict(execution.execute(paths, timeout=60, workers=2, auditors=paths[1:]))
+    assert executed[paths[1]].cells[1].outputs[0]["text"] == "first ran\n"
+    ids = write_notebook(tmp_path / "01-first.ipynb", "raise RuntimeError('failed on purpose')")
+    with pytest.raises(BuildError) as caught:
+        execution.execute(paths, timeout=60, workers=2, auditors=paths[1:])
+    assert str(caught.value).startswith(f"{tmp_path / '01-first.ipynb'}, cell 2 (id {ids[1]}) failed: ")
+
+
 def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
     from tashkent_report.analysis.dataset import DataError
 

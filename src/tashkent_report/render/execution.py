@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
-from tashkent_report.config import relative
+from tashkent_report.config import EXECUTED_VARIABLE, relative
 from tashkent_report.errors import BuildError
 
 CELL_TIMEOUT = 120  # no cell of this report needs more than seconds: two minutes means stuck
@@ -121,8 +123,9 @@ def check_stderr(path: Path, nb) -> None:
                     "or tag the cell remove-cell if readers need none of it.")
 
 
-async def _execute_one(path: Path, timeout: int, env: dict | None) -> object:
-    """One notebook in a fresh kernel that this function starts, and shuts down whatever happens."""
+async def _execute_one(path: Path, timeout: int, env: dict | None, ready=None) -> object:
+    """One notebook in a fresh kernel that this function starts, and shuts down whatever happens;
+    ``ready()`` is awaited once the kernel has started, before the first cell runs."""
     from tashkent_report.render.expressions import ReportClient
     from tashkent_report.render.kernels import AsyncIPCKernelManager
 
@@ -137,10 +140,19 @@ async def _execute_one(path: Path, timeout: int, env: dict | None) -> object:
     client = ReportClient(nb, km=km, timeout=timeout, record_timing=False, on_cell_start=on_cell_start,
                           resources={"metadata": {"path": str(path.parent)}})
     try:  # the kernel's stderr is its start-up chatter only; a cell's errors come back as outputs
-        await client.async_execute(stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        await km.start_kernel(cwd=str(path.parent), stderr=subprocess.DEVNULL,
+                              env={**os.environ, **(env or {})},
+                              extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        if ready:
+            run["waiting"] = True
+            await ready()
+            run["waiting"] = False
+        await client.async_execute()
     except asyncio.CancelledError:
         raise
     except Exception as exc:
+        if run.get("waiting"):  # another notebook's failure, named already
+            raise
         raise failure(path, run, exc, timeout) from exc
     finally:
         RUNNING.pop(path, None)
@@ -156,19 +168,28 @@ async def _execute_one(path: Path, timeout: int, env: dict | None) -> object:
     return nb
 
 
-def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, env: dict | None = None,
+def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, auditors: list[Path] = (),
             meanwhile=None) -> list[tuple[Path, object]]:
-    """Run notebooks ``workers`` at a time (``env``: extra variables for the kernels; ``meanwhile``:
-    this thread's work while they run); return them executed, in the order given."""
+    """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors``
+    start their kernel as soon as a worker is free, then wait for the others, which they read as
+    executed from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS. ``meanwhile``: this
+    thread's work while the notebooks run."""
+    import nbformat
 
-    async def main():
-        slots = asyncio.Semaphore(max(1, workers))
+    async def main(folder: str):
+        slots, others = asyncio.Semaphore(max(1, workers)), [p for p in paths if p not in auditors]
 
-        async def one(path):
+        async def one(path, env=None, ready=None):
             async with slots:
-                return await _execute_one(path, timeout, env)
+                return await _execute_one(path, timeout, env, ready)
 
-        tasks = [asyncio.ensure_future(one(path)) for path in paths]
+        async def written():
+            for path, nb in zip(others, await asyncio.gather(*started.values()), strict=True):
+                nbformat.write(nb, Path(folder) / path.name)
+
+        started = {path: asyncio.ensure_future(one(path)) for path in others}
+        tasks = [started.get(path) or asyncio.ensure_future(one(path, {EXECUTED_VARIABLE: folder}, written))
+                 for path in paths]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             # The first failure wins: nbclient reports a notebook cancelled because of it as a dead kernel.
@@ -181,8 +202,9 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, en
             raise failed[0]
         return [task.result() for task in tasks]
 
+    folder = tempfile.mkdtemp(prefix="tashkent-executed-")
     loop = asyncio.new_event_loop()
-    task = loop.create_task(main())
+    task = loop.create_task(main(folder))
     # An Event, not Thread.join: a signal during join makes 3.11's threading (its bpo-45274 clean-up)
     # release the running thread's lock and take it for stopped.
     finished = threading.Event()
@@ -212,6 +234,7 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, en
         finished.wait(CLEANUP_WAIT)
         raise
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         if finished.is_set():
             loop.close()
     return list(zip(paths, task.result(), strict=True))

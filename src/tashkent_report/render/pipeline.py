@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 
-from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
+from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
 from tashkent_report.errors import BuildError
 from tashkent_report.render import execution, publish
 from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions
@@ -68,21 +68,13 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
 
 
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
-    """Execute notebooks side by side, each in its own kernel. A chapter whose metadata says it audits
-    the report (methods) runs last, reading the others as executed from $TASHKENT_EXECUTED_NOTEBOOKS."""
-    import nbformat
-
+    """Execute notebooks side by side, each in its own kernel; a chapter whose metadata says it audits
+    the report (methods) reads the others as this build executed them. Meanwhile this process,
+    otherwise idle, imports the renderer."""
     auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
                 .get("audits_the_report")]
-    # Meanwhile this process, otherwise idle, imports the renderer (a second or so).
-    executed = dict(execution.execute([p for p in paths if p not in auditors], timeout, WORKERS,
-                                      meanwhile=lambda: import_module("tashkent_report.render.exporters")))
-    if auditors:
-        with tempfile.TemporaryDirectory(prefix="tashkent-executed-") as folder:
-            for path, nb in executed.items():
-                nbformat.write(nb, Path(folder) / path.name)
-            executed.update(execution.execute(auditors, timeout, WORKERS, env={EXECUTED_VARIABLE: folder}))
-    return [(path, executed[path]) for path in paths]
+    return execution.execute(paths, timeout, WORKERS, auditors,
+                             meanwhile=lambda: import_module("tashkent_report.render.exporters"))
 
 
 def combine(executed: list[tuple[Path, object]]):
