@@ -168,12 +168,11 @@ async def _execute_one(path: Path, timeout: int, env: dict | None, ready=None) -
     return nb
 
 
-def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, auditors: list[Path] = (),
-            meanwhile=None) -> list[tuple[Path, object]]:
+def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
+            auditors: list[Path] = ()) -> list[tuple[Path, object]]:
     """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors``
     start their kernel as soon as a worker is free, then wait for the others, which they read as
-    executed from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS. ``meanwhile``: this
-    thread's work while the notebooks run."""
+    executed from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS."""
     import nbformat
 
     async def main(folder: str):
@@ -226,8 +225,6 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2, au
 
     threading.Thread(target=run, name="notebooks", daemon=True).start()
     try:
-        if meanwhile:
-            meanwhile()
         finished.wait()
     except BaseException:  # an interrupt: every kernel stops before it goes on
         loop.call_soon_threadsafe(task.cancel)

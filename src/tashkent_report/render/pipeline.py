@@ -14,7 +14,6 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from importlib import import_module
 from pathlib import Path
 
 from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
@@ -69,12 +68,10 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
 
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
     """Execute notebooks side by side, each in its own kernel; a chapter whose metadata says it audits
-    the report (methods) reads the others as this build executed them. Meanwhile this process,
-    otherwise idle, imports the renderer."""
+    the report (methods) reads the others as this build executed them."""
     auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
                 .get("audits_the_report")]
-    return execution.execute(paths, timeout, WORKERS, auditors,
-                             meanwhile=lambda: import_module("tashkent_report.render.exporters"))
+    return execution.execute(paths, timeout, WORKERS, auditors)
 
 
 def combine(executed: list[tuple[Path, object]]):
