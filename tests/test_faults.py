@@ -316,6 +316,13 @@ def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_n
     assert str(caught.value).startswith(f"{tmp_path / '01-first.ipynb'}, cell 2 (id {ids[1]}) failed: ")
 
 
+def test_a_pdf_worker_that_fails_is_named(monkeypatch):
+    """The PDF is laid out in a process of its own: its failure is one BuildError, not a broken pipe."""
+    monkeypatch.setattr(build, "PDF_WORKER", "import sys; sys.exit('no WeasyPrint here')")
+    with build.pdf_worker() as render, pytest.raises(BuildError, match="render the PDF: no WeasyPrint"):
+        render("<p>x</p>" * 100_000)()
+
+
 def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
     from tashkent_report.analysis.dataset import DataError
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
@@ -122,8 +122,9 @@ def pdf_worker():
                               stdout=subprocess.PIPE, stderr=errors, start_new_session=True)
 
     def render(html: str):
-        worker.stdin.write(html.encode())
-        worker.stdin.close()
+        with suppress(BrokenPipeError):  # the worker failed: result() says why
+            worker.stdin.write(html.encode())
+            worker.stdin.close()
 
         def result() -> bytes:
             pdf = worker.stdout.read()
