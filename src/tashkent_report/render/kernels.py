@@ -38,16 +38,20 @@ _fonts: list[str] = []
 _fonts_lock = threading.Lock()
 
 
-def _font_cache() -> str:
-    """matplotlib's font list, built once per process and copied into each kernel's folder: a fresh
-    MPLCONFIGDIR would make every kernel scan the system's fonts (seconds, and a warning in a cell)."""
+def scan_fonts() -> tuple[str, subprocess.Popen]:
+    """Start building matplotlib's font list, once per process (the build starts it early); it is
+    copied into each kernel's folder: a fresh MPLCONFIGDIR would make every kernel scan the system's
+    fonts (seconds, and a warning in a cell)."""
     with _fonts_lock:
         if not _fonts:
-            _fonts.append(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_FONTS_BASE))
-            atexit.register(shutil.rmtree, _fonts[0], ignore_errors=True)
-            subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], timeout=600,
-                           env={**os.environ, "MPLCONFIGDIR": _fonts[0], "MPLBACKEND": "Agg"},
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_FONTS_BASE)
+            scan = subprocess.Popen([sys.executable, "-c", "import matplotlib.font_manager"],
+                                    env={**os.environ, "MPLCONFIGDIR": folder, "MPLBACKEND": "Agg"},
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            atexit.register(scan.wait)  # runs first: the folder goes once the scan has ended
+            _fonts.append((folder, scan))
         return _fonts[0]
 
 
@@ -72,7 +76,9 @@ class _PrivateSockets(ConnectionFileMixin):
         homes = {name: os.path.join(folder, sub) for name, sub in PRIVATE_HOMES.items()}
         for folder in homes.values():
             os.makedirs(folder, mode=0o700, exist_ok=True)
-        for cached in glob.glob(os.path.join(_font_cache(), "fontlist-*.json")):
+        fonts, scan = scan_fonts()
+        scan.wait(600)
+        for cached in glob.glob(os.path.join(fonts, "fontlist-*.json")):
             shutil.copy(cached, homes["MPLCONFIGDIR"])
         return {**kw, "env": {**kw.get("env", os.environ), **homes}}
 

@@ -150,12 +150,14 @@ def build(out: Path = REPORTS, force: bool = False, timeout: int = execution.CEL
         return {}
     from tashkent_report.analysis.audit import AuditError, check, check_quotes
     from tashkent_report.analysis.dataset import load_facts
+    from tashkent_report.render.kernels import scan_fonts
 
     print("Building the report")
     paths = notebooks()
     with step(f"checking {relative(NOTEBOOKS)}/ and {publish.shown(out)}/"):
         check_notebooks(paths)
         publish.check(out)
+    scan_fonts()  # for the kernels, while the data are checked
     with pdf_worker() as render_pdf:
         with step("checking data/ (hash, schemas, quotes, numeral audit)"):
             facts = load_facts()
