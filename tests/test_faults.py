@@ -72,7 +72,7 @@ def snapshot(out: Path) -> dict:
 def last_good(out: Path, kind: str) -> None:
     """reports/ as a last good build left it (our link), or nothing."""
     if kind == "link":
-        publish.publish(out, outputs("old"), NAMES)
+        publish.publish(out, outputs("old"))
 
 
 STATES = ["link", "absent"]
@@ -83,6 +83,7 @@ def run_with_fault(tmp_path: Path, kind: str, n: int, fault):
     out = tmp_path / f"{kind}-{n}" / "reports"
     out.parent.mkdir()
     last_good(out, kind)
+    publish.SWITCHED.clear()  # only this publish's switch counts
     before = snapshot(out)
     seen: list[str] = []
 
@@ -94,7 +95,7 @@ def run_with_fault(tmp_path: Path, kind: str, n: int, fault):
     original = publish._checkpoint
     publish._checkpoint = checkpoint
     try:
-        publish.publish(out, outputs("new"), NAMES)
+        publish.publish(out, outputs("new"))
         error = None
     except BaseException as exc:  # the injected failure or signal
         error = exc
@@ -141,20 +142,20 @@ def test_a_failure_at_any_step_leaves_the_last_good_build(tmp_path, kind):
 def test_a_signal_at_any_step_leaves_one_whole_build(tmp_path, kind, signum):
     assert threading.current_thread() is threading.main_thread()  # where signals are handled
     published, kept = [], []
-    with interrupts.raised_as_exceptions():
-        for n in range(1, 50):
+    for n in range(1, 50):
+        with interrupts.raised_as_exceptions():
             out, before, seen, error = run_with_fault(
                 tmp_path, kind, n, lambda label: os.kill(os.getpid(), signum))
-            if len(seen) < n:
-                assert error is None
-                break
-            assert isinstance(error, interrupts.Interrupted) and error.signum == signum, error
-            if error.published:
-                assert_new_and_whole(out)
-                published.append(seen[-1])
-            else:
-                assert snapshot(out) == before, seen[-1]
-                kept.append(seen[-1])
+        if len(seen) < n:
+            assert error is None
+            break
+        assert isinstance(error, interrupts.Interrupted) and error.signum == signum, error
+        if publish.absolute(out) in publish.SWITCHED:
+            assert_new_and_whole(out)
+            published.append(seen[-1])
+        else:
+            assert snapshot(out) == before, seen[-1]
+            kept.append(seen[-1])
     # A signal while the outputs are written leaves the old build; one at the switch is held
     # back until the switch is done, so the new build is whole and the build says so.
     assert {"write the new build's files", "make the new link"} <= set(kept)
@@ -165,7 +166,7 @@ def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):
     previous = os.umask(0o022)
     try:
         out = tmp_path / "reports"
-        publish.publish(out, outputs("new"), NAMES)
+        publish.publish(out, outputs("new"))
     finally:
         os.umask(previous)
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(0o644)}
@@ -177,26 +178,23 @@ def test_outputs_follow_a_stricter_umask(tmp_path):
     previous = os.umask(0o077)
     try:
         out = tmp_path / "reports"
-        publish.publish(out, outputs("new"), NAMES)
+        publish.publish(out, outputs("new"))
     finally:
         os.umask(previous)
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(0o600)}
 
 
-def test_old_builds_go_but_a_running_build_keeps_its_folder(tmp_path, monkeypatch):
+def test_old_builds_and_a_killed_builds_folder_go(tmp_path):
+    """A build has a folder in the store only while it holds the lock; what else is there goes."""
     out = tmp_path / "reports"
-    publish.publish(out, outputs("old"), NAMES)
+    publish.publish(out, outputs("old"))
     old = publish.store(out) / os.path.basename(os.readlink(out))
-    running_pid, killed_pid = 4242, 4243  # which process runs is decided here, not by the system
-    monkeypatch.setattr(publish, "alive", lambda pid: pid in (running_pid, os.getpid()))
-    running = publish.store(out) / f"v-{running_pid}-0a0b0c0d"  # another build, still running
-    killed = publish.store(out) / f"v-{killed_pid}-0a0b0c0d"  # a build killed outright
-    running.mkdir()
+    killed = publish.store(out) / "v-4243-0a0b0c0d"  # a build killed outright
     killed.mkdir()
-    publish.publish(out, outputs("new"), NAMES)
+    publish.publish(out, outputs("new"))
     assert files(out) == outputs("new")
-    left = set(os.listdir(publish.store(out)))
-    assert running.name in left and killed.name not in left and old.name not in left
+    assert set(os.listdir(publish.store(out))) == {publish.LOCK, os.path.basename(os.readlink(out))}
+    assert not old.exists() and not killed.exists()
 
 
 @pytest.mark.parametrize("make, expected", [
@@ -212,11 +210,11 @@ def test_what_the_build_did_not_make_is_refused_untouched(tmp_path, make, expect
     make(out)
     before = snapshot(out)
     with pytest.raises(BuildError) as caught:
-        publish.check(out, NAMES)
+        publish.check(out)
     assert expected.replace("reports", str(out), 1) in str(caught.value)
     assert "mv " in caught.value.hint and "--out" in caught.value.hint
     with pytest.raises(BuildError):
-        publish.publish(out, outputs("new"), NAMES)
+        publish.publish(out, outputs("new"))
     assert snapshot(out) == before
 
 
@@ -226,7 +224,7 @@ def test_a_folder_that_cannot_be_written_is_named_with_what_to_do(tmp_path, monk
 
     monkeypatch.setattr(publish, "_checkpoint", refuse)
     with pytest.raises(BuildError) as caught:
-        publish.check(tmp_path / "reports", NAMES)
+        publish.check(tmp_path / "reports")
     assert "Permission denied" in str(caught.value)
     assert "writable" in caught.value.hint and "--out" in caught.value.hint
 
@@ -284,21 +282,62 @@ def test_each_kernel_failure_names_notebook_and_cell():
         assert hint in error.hint
 
 
+def test_a_slow_expression_is_named_by_its_markdown_cell(tmp_path):
+    """nbclient's on_cell_start fires for Markdown cells too: a slow {eval} is blamed on its own cell
+    and expression, not on the code cell before it."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter"),
+                nbformat.v4.new_code_cell("import time\ndef slow():\n    time.sleep(60)"),
+                nbformat.v4.new_markdown_cell("It took {eval}`slow()` seconds.")]
+    path = tmp_path / "02-slow.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(BuildError) as caught:
+        build.execute(path, timeout=2)
+    assert str(caught.value) == (f"{path}, cell 3 (id {nb.cells[2].id}), the expression {{eval}}`slow()` "
+                                 "was still running after the 2 s cell time limit")
+    assert "--timeout" in caught.value.hint
+
+
+def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_notebook(tmp_path):
+    """The auditing chapter's kernel starts beside the others, its cells wait for them: it reads them
+    executed; if one fails, the message names that one, not the auditor."""
+    from tashkent_report.config import EXECUTED_VARIABLE
+
+    write_notebook(tmp_path / "01-first.ipynb", "print('first ran')")
+    read = f"nbformat.read(os.path.join(os.environ[{EXECUTED_VARIABLE!r}], '01-first.ipynb'), 4)"
+    write_notebook(tmp_path / "04-audit.ipynb",
+                   f"import os, nbformat\nprint({read}.cells[1].outputs[0].text, end='')")
+    paths = [tmp_path / "01-first.ipynb", tmp_path / "04-audit.ipynb"]
+    executed = dict(execution.execute(paths, timeout=60, workers=2, auditors=paths[1:]))
+    assert executed[paths[1]].cells[1].outputs[0]["text"] == "first ran\n"
+    ids = write_notebook(tmp_path / "01-first.ipynb", "raise RuntimeError('failed on purpose')")
+    with pytest.raises(BuildError) as caught:
+        execution.execute(paths, timeout=60, workers=2, auditors=paths[1:])
+    assert str(caught.value).startswith(f"{tmp_path / '01-first.ipynb'}, cell 2 (id {ids[1]}) failed: ")
+
+
+def test_a_pdf_worker_that_fails_is_named(monkeypatch):
+    """The PDF is laid out in a process of its own: its failure is one BuildError, not a broken pipe."""
+    monkeypatch.setattr(build, "PDF_WORKER", "import sys; sys.exit('no WeasyPrint here')")
+    with build.pdf_worker() as render, pytest.raises(BuildError, match="render the PDF: no WeasyPrint"):
+        render("<p>x</p>" * 100_000)()
+
+
 def test_the_stop_message_is_one_screen_and_says_what_to_do(tmp_path):
     from tashkent_report.analysis.dataset import DataError
 
     out = tmp_path / "reports"
-    publish.publish(out, outputs("old"), NAMES)
-    publish.SWITCHED.remove(publish.absolute(out))  # as if an earlier build had made it
+    publish.publish(out, outputs("old"))
+    publish.SWITCHED.clear()  # as if an earlier build had made it
     data = DataError(ROOT / "data/facts/figures.csv", "type error", line=6, field="value")
     message, status = build.stop_message(data, out)
     assert status == 1 and message.startswith("Build stopped: data/facts/figures.csv, line 6")
     assert "Correct the file" in message and "is unchanged" in message
     message, status = build.stop_message(interrupts.Interrupted(signal.SIGTERM), out, "rendering PDF")
     assert status == 143 and "Build stopped by SIGTERM while rendering PDF" in message
-    stop = interrupts.Interrupted(signal.SIGINT)
-    stop.published = True
-    message, status = build.stop_message(stop, out)
+    publish.SWITCHED.append(publish.absolute(out))  # this build switched it
+    message, status = build.stop_message(interrupts.Interrupted(signal.SIGINT), out)
+    publish.SWITCHED.clear()
     assert status == 130 and "holds the complete new build" in message
     message, _ = build.stop_message(BuildError("notebooks/05-appendix.ipynb: a number without a source"), out)
     assert message.splitlines()[1] == "Correct what the message names, then run make report again."
@@ -325,9 +364,9 @@ def test_a_bad_time_limit_stops_with_the_message(capsys):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["--nonsense"], "unknown option --nonsense"),
-    (["--force", "--nonsense", "extra"], "unknown options --nonsense extra"),
-    (["--timeout"], "--timeout needs a value"),
+    (["--nonsense"], "unrecognized arguments: --nonsense"),
+    (["--force", "--nonsense", "extra"], "unrecognized arguments: --nonsense extra"),
+    (["--timeout"], "argument --timeout: expected one argument"),
 ])
 def test_an_unknown_option_stops_with_one_message(capsys, argv, expected):
     assert build.main(argv) == 2
@@ -350,11 +389,16 @@ def test_a_long_step_keeps_printing(monkeypatch, capsys):
     assert re.search(r"rendering PDF \(WeasyPrint\) \.\.\. \(still working, \d+ s\)", printed), printed
 
 
-def test_a_long_notebook_run_keeps_printing(capsys):
+def test_a_long_notebook_run_keeps_printing(monkeypatch, capsys):
     path = ROOT / "notebooks" / "01-participation.ipynb"
-    running = {path: {"index": 6, "id": "x", "started": time.monotonic() - 42}}
-    execution.heartbeat(running)
-    assert "still running notebooks/01-participation.ipynb (cell 7, 42 s so far)" in capsys.readouterr().out
+    monkeypatch.setattr(build, "HEARTBEAT", 0.01)
+    monkeypatch.setitem(execution.RUNNING, path, {"index": 6})
+    printed = ""
+    with build.step("executing the notebooks"):
+        while "(still working, " not in printed:
+            time.sleep(0.01)
+            printed += capsys.readouterr().out
+    assert "still working, 0 s: notebooks/01-participation.ipynb at cell 7)" in printed
 
 
 def test_the_inputs_hash_ignores_where_the_project_sits(tmp_path, monkeypatch):
@@ -461,7 +505,7 @@ def good(tmp_path_factory):
     write it; tests/test_pipeline.py checks the outputs of a real one)."""
     root = copy_project(tmp_path_factory.mktemp("good") / "project", notebooks=[])
     write_notebook(root / "notebooks" / "01-tiny.ipynb", "print('tiny')")
-    publish.publish(root / "reports", outputs("last good"), NAMES)
+    publish.publish(root / "reports", outputs("last good"))
     return root
 
 
@@ -694,7 +738,7 @@ def test_a_build_killed_outright_leaves_no_kernel_and_its_folder_is_swept(projec
 
 DRIVER = textwrap.dedent("""
     # A build with the notebooks' execution and rendering stubbed out; SIGTERM at one step.
-    import os, signal, sys
+    import contextlib, os, signal, sys
     import nbformat
     from tashkent_report.render import publish
     from tashkent_report.render import pipeline as build
@@ -706,7 +750,7 @@ DRIVER = textwrap.dedent("""
     publish._checkpoint = checkpoint
     build.execute_all = lambda paths, timeout: [(p, nbformat.read(p, as_version=4)) for p in paths]
     build.to_html = lambda nb, meta, analyst=False: "<html>new</html>"
-    build.to_pdf = lambda html: b"%PDF new"
+    build.pdf_worker = lambda: contextlib.nullcontext(lambda html: lambda: b"%PDF new")
     sys.exit(build.main(sys.argv[2:]))
 """)
 
@@ -826,8 +870,8 @@ SIGNAL_DRIVER = textwrap.dedent("""
         build.raised_as_exceptions = then_signal
     build.execute_all = lambda paths, timeout: [(p, nbformat.read(p, as_version=4)) for p in paths]
     build.to_html = lambda nb, meta, analyst=False: "<html>new</html>"
-    build.to_pdf = lambda html: b"%PDF new"
-    sys.exit(build._run())
+    build.pdf_worker = lambda: contextlib.nullcontext(lambda html: lambda: b"%PDF new")
+    sys.exit(build.run())
 """)
 
 
@@ -895,7 +939,7 @@ def _held_elsewhere(lock: Path) -> bool:
 def test_a_build_holds_the_lock_while_it_switches_and_frees_it_after(tmp_path, monkeypatch):
     """Two builds never switch reports/ at once: the switch runs under .reports.d/.lock."""
     out = tmp_path / "reports"
-    publish.publish(out, outputs("old"), NAMES)
+    publish.publish(out, outputs("old"))
     lock = publish.store(out) / publish.LOCK
     seen = {}
 
@@ -904,7 +948,7 @@ def test_a_build_holds_the_lock_while_it_switches_and_frees_it_after(tmp_path, m
             seen["during the switch"] = _held_elsewhere(lock)
 
     monkeypatch.setattr(publish, "_checkpoint", checkpoint)
-    publish.publish(out, outputs("new"), NAMES)
+    publish.publish(out, outputs("new"))
     assert seen == {"during the switch": True}
     assert not _held_elsewhere(lock)
     assert files(out) == outputs("new")

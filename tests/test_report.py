@@ -86,7 +86,7 @@ def built(tmp_path_factory):
         out / "report.pdf": pdf,
         out / build.FINGERPRINT: (build.fingerprint() + "\n").encode("ascii"),
     }
-    publish.publish(out, {path.name: data for path, data in outputs.items()}, build.OUTPUT_NAMES)
+    publish.publish(out, {path.name: data for path, data in outputs.items()})
     return out, outputs
 
 

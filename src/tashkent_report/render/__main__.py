@@ -1,7 +1,5 @@
 """``python -m tashkent_report.render``: build the report (see pipeline.py)."""
 
-import sys
+from tashkent_report.render.pipeline import run
 
-from tashkent_report.render.pipeline import _run
-
-sys.exit(_run())
+raise SystemExit(run())

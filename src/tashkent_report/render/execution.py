@@ -1,37 +1,28 @@
-"""Execute the notebooks, each in a fresh kernel, and stop cleanly at the first failure.
+"""Execute the notebooks, each in a fresh kernel (nbclient), and stop cleanly at the first failure.
 
-nbclient runs each notebook; the build owns each kernel manager (it starts the kernel, hands
-``km=`` to the client and shuts it down itself), so no clean-up is left to nbclient's exit hook.
-All notebooks run in one asyncio loop on a thread of its own; the calling thread waits, prints
-a line every ``HEARTBEAT`` seconds and takes the signals. The first failure cancels the other
-notebooks, an interrupt cancels them all, and every kernel is shut down, its folder removed,
-before :func:`execute` returns or raises. A failure is a :class:`BuildError` naming the
-notebook, the cell (its number counting every cell from 1, as JupyterLab shows them, and its id)
-and what to do.
-"""
+They run in one asyncio loop on a thread of its own, the main thread taking the signals; a failure
+or an interrupt cancels them all, and every kernel is shut down before :func:`execute` returns. A
+failure is a :class:`BuildError` naming the notebook, the cell (numbered from 1 as JupyterLab shows
+them, and its id), the ``{eval}`` expression where a Markdown cell's was running, and what to do."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
-import time
 from pathlib import Path
 
-from tashkent_report.config import relative
+from tashkent_report.config import EXECUTED_VARIABLE, relative
 from tashkent_report.errors import BuildError
-from tashkent_report.render.expressions import ExpressionError
-from tashkent_report.render.interrupts import held
 
-# No cell of this report needs more than a few seconds: two minutes means something is stuck.
-CELL_TIMEOUT = 120
+CELL_TIMEOUT = 120  # no cell of this report needs more than seconds: two minutes means stuck
 TIMEOUT_VARIABLE = "TASHKENT_CELL_TIMEOUT"
-HEARTBEAT = 30.0  # seconds between "still running" lines
 CLEANUP_WAIT = 30.0  # seconds to wait for the kernels to shut down after a failure or interrupt
-RESTORE_HINT = ("Restore it (git checkout -- {path}) or open and save it again in JupyterLab (make lab), "
-                "then run make report again.")
+RUNNING: dict[Path, dict] = {}  # notebook: the cell it runs (index, id, cell), for the heartbeat
 RUN_HINT = "open the notebook (make lab) and run it top to bottom; then run make report again."
 
 
@@ -44,15 +35,16 @@ def cell_timeout(value: str | None = None) -> int:
         return int(given)
     source = "--timeout" if value is not None else TIMEOUT_VARIABLE
     raise BuildError(f"{source} is {given!r}, not a positive whole number of seconds",
-                     f"Give the cell time limit in seconds, for example {source} 300." if value is not None
-                     else f"Set it in seconds, e.g. {TIMEOUT_VARIABLE}=300.")
+                     f"Give the cell time limit in seconds, e.g. {source}{' ' if value else '='}300.")
 
 
 def load_notebook(path: Path):
     """Read and validate one notebook; anything wrong is a BuildError naming the file."""
     import nbformat
 
-    where, hint = relative(path), RESTORE_HINT.format(path=relative(path))
+    where = relative(path)
+    hint = (f"Restore it (git checkout -- {where}) or open and save it again in JupyterLab (make lab), "
+            "then run make report again.")
     try:
         text = Path(path).read_bytes().decode("utf-8")
         data = json.loads(text)
@@ -71,8 +63,8 @@ def load_notebook(path: Path):
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # nbformat.ValidationError and whatever a malformed file raises
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BuildError(f"{where}: not a valid notebook: {detail}", hint) from exc
+        raise BuildError(f"{where}: not a valid notebook: {_short(exc, 200) or type(exc).__name__}",
+                         hint) from exc
     return nb
 
 
@@ -82,39 +74,43 @@ def _short(text, limit: int = 300) -> str:
 
 
 def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildError:
-    """The BuildError for an exception out of nbclient, naming the notebook and cell."""
+    """The BuildError for an exception out of nbclient, naming the notebook, cell and expression."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    at = "" if run.get("index") is None else f", cell {run['index'] + 1} (id {run.get('id') or '?'})"
-    where = relative(path) + at
+    from tashkent_report.analysis.myst import expressions
+    from tashkent_report.render.expressions import ExpressionError
+
     if isinstance(exc, ExpressionError):
         return BuildError(f"{relative(path)}, {exc}", "Define the name in a code cell above the Markdown "
                           f"cell, or correct the expression: {RUN_HINT}")
+    where = relative(path)
+    if run.get("index") is not None:
+        where += f", cell {run['index'] + 1} (id {run.get('id') or '?'})"
+        cell = run.get("cell") or {}
+        found = [f"{{eval}}`{e}`" for e in expressions(cell.get("source", ""))] if cell.get(
+            "cell_type") == "markdown" else []
+        where += f", the expression{'s' * (len(found) > 1)} {', '.join(found)}" if found else ""
     if isinstance(exc, CellExecutionError):
         return BuildError(f"{where} failed: {exc.ename}: {_short(exc.evalue)}", f"Fix the cell: {RUN_HINT}")
     if isinstance(exc, CellTimeoutError):
-        return BuildError(
-            f"{where} was still running after the {timeout} s cell time limit",
-            "This report's cells take seconds: look for a loop or a wait that never ends. If the cell "
-            "really needs longer, raise the limit: make report ARGS='--timeout 600' (or "
-            f"{TIMEOUT_VARIABLE}=600).")
+        return BuildError(f"{where} was still running after the {timeout} s cell time limit", "Look for a "
+                          "loop or a wait that never ends; if the cell really needs longer, raise the limit: "
+                          f"make report ARGS='--timeout 600' (or {TIMEOUT_VARIABLE}=600).")
     if isinstance(exc, DeadKernelError):
-        return BuildError(f"{where}: the kernel died while running this cell",
-                          "The kernel's process ended (os._exit, a crash in compiled code, or memory ran "
-                          "out). Run the notebook in JupyterLab (make lab) to find the cause; then run make "
-                          "report again.")
+        return BuildError(f"{where}: the kernel died while running this cell", "Its process ended "
+                          "(os._exit, a crash in compiled code, or memory ran out): run the notebook in "
+                          "JupyterLab (make lab) to find the cause.")
     if run.get("index") is None:
         return BuildError(f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
                           getattr(exc, "hint", "") or "Run make report again; if this happens again, "
                           "reinstall the environment (make clean-venv venv).")
     return BuildError(f"{where} could not be run: {type(exc).__name__}: {_short(exc)}",
-                      "Run make report again; if this happens again, run make report ARGS=--debug and "
-                      "report the traceback.")
+                      "Run make report again; if this happens again, report the traceback of ARGS=--debug.")
 
 
 def check_stderr(path: Path, nb) -> None:
-    """A stream on stderr in a cell the readers' report shows (any but remove-cell) stops the build:
-    it would be published, and may name a random folder, so two builds would differ."""
+    """No stream on stderr in a cell readers see (any but remove-cell): it would be published, and a
+    warning naming a random folder would make two builds differ."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "remove-cell" in cell.get("metadata", {}).get("tags", []):
             continue
@@ -123,38 +119,43 @@ def check_stderr(path: Path, nb) -> None:
                 raise BuildError(
                     f"{relative(path)}, cell {index + 1} (id {cell.get('id')}) wrote to stderr: "
                     f"{_short(output.get('text', ''))}",
-                    "The readers' report would show it. Remove its cause (or catch the warning in the "
-                    "cell), or tag the cell remove-cell if readers need none of it; then run make report "
-                    "again.")
+                    "The readers' report would show it. Remove its cause (or catch the warning in the cell), "
+                    "or tag the cell remove-cell if readers need none of it.")
 
 
-async def _execute_one(path: Path, timeout: int, env: dict | None, running: dict) -> object:
-    """One notebook in a fresh kernel that this function starts, and shuts down whatever happens."""
+async def _execute_one(path: Path, timeout: int, env: dict | None, ready=None) -> object:
+    """One notebook in a fresh kernel that this function starts, and shuts down whatever happens;
+    ``ready()`` is awaited once the kernel has started, before the first cell runs."""
     from tashkent_report.render.expressions import ReportClient
     from tashkent_report.render.kernels import AsyncIPCKernelManager
 
     nb = load_notebook(path)
-    run = running[path] = {"index": None, "id": None, "started": time.monotonic()}
+    run = RUNNING[path] = {"index": None}
     km = AsyncIPCKernelManager(kernel_name="python3")
 
-    def on_cell_execute(cell, cell_index, **_):
-        run.update(index=cell_index, id=cell.get("id"))
+    async def on_cell_start(cell, cell_index):  # every cell, Markdown too: the one running is named
+        run.update(index=cell_index, id=cell.get("id"), cell=cell)
+        await client.evaluate_expressions(cell, cell_index)
 
-    client = ReportClient(nb, km=km, timeout=timeout, record_timing=False, on_cell_execute=on_cell_execute,
+    client = ReportClient(nb, km=km, timeout=timeout, record_timing=False, on_cell_start=on_cell_start,
                           resources={"metadata": {"path": str(path.parent)}})
-    try:
-        # The kernel's own stderr is its start-up chatter only; a cell's errors come back as outputs.
+    try:  # the kernel's stderr is its start-up chatter only; a cell's errors come back as outputs
         await km.start_kernel(cwd=str(path.parent), stderr=subprocess.DEVNULL,
-                              extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                              **({"env": {**os.environ, **env}} if env else {}))
-        await client.async_start_new_kernel_client()
+                              env={**os.environ, **(env or {})},
+                              extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        if ready:
+            run["waiting"] = True
+            await ready()
+            run["waiting"] = False
         await client.async_execute()
     except asyncio.CancelledError:
         raise
     except Exception as exc:
+        if run.get("waiting"):  # another notebook's failure, named already
+            raise
         raise failure(path, run, exc, timeout) from exc
     finally:
-        running.pop(path, None)
+        RUNNING.pop(path, None)
         try:
             if client.kc is not None:
                 client.kc.stop_channels()
@@ -164,26 +165,30 @@ async def _execute_one(path: Path, timeout: int, env: dict | None, running: dict
             pass  # already gone
         km.cleanup_connection_file()  # the kernel's private folder goes with it (kernels.py)
     check_stderr(path, nb)
-    print(f"    executed {relative(path)} in {time.monotonic() - run['started']:.1f} s", flush=True)
     return nb
 
 
 def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
-            env: dict[str, str] | None = None) -> list[tuple[Path, object]]:
-    """Run notebooks side by side, ``workers`` at a time; return them executed, in the order given.
+            auditors: list[Path] = ()) -> list[tuple[Path, object]]:
+    """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors``
+    start their kernel as soon as a worker is free, then wait for the others, which they read as
+    executed from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS."""
+    import nbformat
 
-    ``env``: extra environment variables for the kernels.
-    """
-    running: dict[Path, dict] = {}
+    async def main(folder: str):
+        slots, others = asyncio.Semaphore(max(1, workers)), [p for p in paths if p not in auditors]
 
-    async def main():
-        slots = asyncio.Semaphore(max(1, workers))
-
-        async def one(path):
+        async def one(path, env=None, ready=None):
             async with slots:
-                return await _execute_one(path, timeout, env, running)
+                return await _execute_one(path, timeout, env, ready)
 
-        tasks = [asyncio.ensure_future(one(path)) for path in paths]
+        async def written():
+            for path, nb in zip(others, await asyncio.gather(*started.values()), strict=True):
+                nbformat.write(nb, Path(folder) / path.name)
+
+        started = {path: asyncio.ensure_future(one(path)) for path in others}
+        tasks = [started.get(path) or asyncio.ensure_future(one(path, {EXECUTED_VARIABLE: folder}, written))
+                 for path in paths]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             # The first failure wins: nbclient reports a notebook cancelled because of it as a dead kernel.
@@ -196,9 +201,9 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             raise failed[0]
         return [task.result() for task in tasks]
 
+    folder = tempfile.mkdtemp(prefix="tashkent-executed-")
     loop = asyncio.new_event_loop()
-    task = loop.create_task(main())
-
+    task = loop.create_task(main(folder))
     # An Event, not Thread.join: a signal during join makes 3.11's threading (its bpo-45274 clean-up)
     # release the running thread's lock and take it for stopped.
     finished = threading.Event()
@@ -220,21 +225,19 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
 
     threading.Thread(target=run, name="notebooks", daemon=True).start()
     try:
-        while not finished.wait(HEARTBEAT):
-            heartbeat(running)
+        finished.wait()
     except BaseException:  # an interrupt: every kernel stops before it goes on
-        with held():
-            loop.call_soon_threadsafe(task.cancel)
-            finished.wait(CLEANUP_WAIT)
+        loop.call_soon_threadsafe(task.cancel)
+        finished.wait(CLEANUP_WAIT)
         raise
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         if finished.is_set():
             loop.close()
     return list(zip(paths, task.result(), strict=True))
 
 
-def heartbeat(running: dict) -> None:
-    now = time.monotonic()
-    for path, run in list(running.items()):
-        at = f"cell {run['index'] + 1}, " if run.get("index") is not None else ""
-        print(f"    still running {relative(path)} ({at}{now - run['started']:.0f} s so far)", flush=True)
+def running() -> str:
+    """The cells running now, for the heartbeat: "notebooks/01-x.ipynb at cell 7", ..."""
+    return ", ".join(f"{relative(path)} at cell {run['index'] + 1}" if run.get("index") is not None
+                     else f"{relative(path)} starting" for path, run in list(RUNNING.items()))

@@ -1,8 +1,5 @@
-"""What identifies a build: the hash of its inputs, and what the title block and PDF metadata say.
-
-Both the build and the exporters (a chapter exported alone gets the report's title block) read
-these; neither imports the other for them.
-"""
+"""What identifies a build: the hash of its inputs, and what the title block and PDF metadata say
+(read by the build and by the exporters, a chapter exported alone getting the report's title block)."""
 
 from __future__ import annotations
 
@@ -13,36 +10,26 @@ from tashkent_report import inputs as hashed_inputs
 from tashkent_report.config import DATA, NOTEBOOKS, PACKAGE, ROOT, relative
 from tashkent_report.errors import BuildError
 
-# Everything a build reads; if none of it changed, the last build's reports stand. Each is
-# hashed under a fixed label and its path below the folder, never the folder's own name: two
-# clones of one commit, wherever they sit, have one fingerprint (it is printed in the report).
-# Only declared inputs count: in data/, the data package's descriptor, the files its resources
-# name and the report's numeral allow-list; never editor lock files, checkpoints or backups.
+# Everything a build reads, each under a fixed label and its path below the folder (two clones of one
+# commit, wherever they sit, have one fingerprint). In data/, only the declared inputs: the data
+# package's descriptor, the files its resources name and the numeral allow-list; no editor junk.
 DECLARED = "the data package's files"
-INPUT_GLOBS = [
-    ("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"),
-    ("data", DATA, DECLARED),
-    ("package", PACKAGE, "**/*.py"),
-    ("package", PACKAGE, "render/templates/**/*"),
-    ("root", ROOT, "requirements.txt"),
-    ("root", ROOT, "pyproject.toml"),
-]
-
-
-def _inputs(folder: Path, pattern: str) -> list[Path]:
-    if pattern == DECLARED:
-        return hashed_inputs.data_files(folder / "datapackage.json", also=["audit/report_numbers.csv"])
-    return hashed_inputs.files(folder, pattern)
+INPUT_GLOBS = [("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"), ("data", DATA, DECLARED),
+               ("package", PACKAGE, "**/*.py"), ("package", PACKAGE, "render/templates/**/*"),
+               ("root", ROOT, "requirements.txt"), ("root", ROOT, "pyproject.toml")]
 
 
 def fingerprint() -> str:
     """sha256 over the names and bytes of every input of the build, wherever the project sits."""
+    def found(folder: Path, pattern: str) -> list[Path]:
+        if pattern == DECLARED:
+            return hashed_inputs.data_files(folder / "datapackage.json", also=["audit/report_numbers.csv"])
+        return hashed_inputs.files(folder, pattern)
     try:
-        return hashed_inputs.digest((label, folder, _inputs(folder, pattern))
+        return hashed_inputs.digest((label, folder, found(folder, pattern))
                                     for label, folder, pattern in INPUT_GLOBS)
     except OSError as exc:
-        path = Path(exc.filename) if exc.filename else DATA
-        raise BuildError(f"{relative(path)}: cannot read it: {exc.strerror or exc}",
+        raise BuildError(f"{relative(Path(exc.filename or DATA))}: cannot read it: {exc.strerror or exc}",
                          "Make the file readable for you, then run make report again.") from exc
 
 

@@ -1,48 +1,54 @@
-"""Build the report: check the data, execute the notebooks, render HTML and PDF.
-
-``python -m tashkent_report.render`` prints each step with its time (and a note every 30 s in a
-long one). Cheap checks come first (every notebook parses, the output folder can take the
-reports, the data check out); then the notebooks run, the numbers in the prose are audited, the
-editions are rendered, and ``reports/`` is switched to the new build in one rename (publish.py).
-
-Every failure ends in one message, "Build stopped: ...", naming the file (and the notebook and
-cell where there is one) and what to do; exit status 1, or 130/143 for SIGINT/SIGTERM, and no
-traceback unless ``--debug``. Kernels are shut down and ``reports/`` stays as the last good build
-left it.
-"""
+"""Build the report: check the data, execute the notebooks, audit the prose's numbers, render HTML
+and PDF, switch ``reports/`` to the new build (publish.py); each step printed with its time. Every
+failure ends in one message, "Build stopped: ...", naming the file (and notebook and cell) and what
+to do: exit status 1, or 130/143 for SIGINT/SIGTERM, no traceback unless ``--debug``."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from tashkent_report.config import EXECUTED_VARIABLE, NOTEBOOKS, REPORTS, chapters, relative
+from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
 from tashkent_report.errors import BuildError
 from tashkent_report.render import execution, publish
-from tashkent_report.render.interrupts import Interrupted, raised_as_exceptions
+from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions
 from tashkent_report.render.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
 
 FINGERPRINT = ".inputs.sha256"
 OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)  # all a build writes
 HEARTBEAT = 30.0  # seconds between "still working" notes in a long step
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOING = [""]  # the step under way, for the message of an interrupted build
+DONE = [""]  # what a finished build left, for a signal that comes after it
 notebooks = chapters  # the chapters, in the order their numbers give
+# As exporters.write_pdf, in a process of its own (pdf_worker): same HTML and SOURCE_DATE_EPOCH, same bytes.
+PDF_WORKER = """import sys
+from tashkent_report.config import ROOT
+from tashkent_report.render.pdf import write_pdf
+html = sys.stdin.buffer.read().decode()
+if html:
+    sys.stdout.buffer.write(write_pdf(html, base_url=str(ROOT)))"""
 
 
 @contextmanager
 def step(label: str):
-    """Print a step, then its time; a note every HEARTBEAT seconds while it runs."""
+    """Print a step, then its time; a note every HEARTBEAT seconds while it runs (and which cells)."""
     print(f"  {label} ...", end="", flush=True)
-    DOING[0], started, done = label, time.perf_counter(), threading.Event()
+    DOING[0], started, done = label.split(" (")[0], time.perf_counter(), threading.Event()
 
     def heartbeat():
         while not done.wait(HEARTBEAT):
-            print(f" (still working, {time.perf_counter() - started:.0f} s)", end="", flush=True)
+            cells = execution.running()
+            print(f" (still working, {time.perf_counter() - started:.0f} s{': ' * bool(cells)}{cells})",
+                  end="", flush=True)
 
     threading.Thread(target=heartbeat, daemon=True).start()
     try:
@@ -60,45 +66,12 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
     return execution.execute([path], timeout, workers=1)[0][1]
 
 
-WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
-    """Execute notebooks side by side (each its own kernel process); report each as it ends.
-
-    A chapter whose metadata says it audits the report (the methods chapter) runs after the others
-    and reads them as this build executed them, from a private folder named in
-    $TASHKENT_EXECUTED_NOTEBOOKS. The first failure stops the others.
-    """
-    import json
-    import tempfile
-
-    import nbformat
-
-    def audits(path: Path) -> bool:
-        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        return bool(metadata.get("tashkent_report", {}).get("audits_the_report"))
-
-    auditors = [p for p in paths if audits(p)]
-    executed = dict(execution.execute([p for p in paths if p not in auditors], timeout, WORKERS))
-    if auditors:
-        with tempfile.TemporaryDirectory(prefix="tashkent-executed-") as folder:
-            for path, nb in executed.items():
-                nbformat.write(nb, Path(folder) / path.name)
-            executed.update(execution.execute(auditors, timeout, WORKERS, env={EXECUTED_VARIABLE: folder}))
-    return [(path, executed[path]) for path in paths]
-
-
-def audit_numbers(executed: list[tuple[Path, object]], facts, meta: dict) -> None:
-    """No number in the prose that the data do not give or the allow-list does not explain."""
-    from tashkent_report.analysis.audit import AuditError, check, check_quotes
-
-    title = [meta[key] for key in ("title", "subtitle", "source", "date_note")]
-    try:
-        check(executed, facts.figures, title)
-        check_quotes(executed, facts.text)
-    except AuditError as exc:
-        raise BuildError(str(exc)) from exc
+    """Execute notebooks side by side, each in its own kernel; a chapter whose metadata says it audits
+    the report (methods) reads the others as this build executed them."""
+    auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
+                .get("audits_the_report")]
+    return execution.execute(paths, timeout, WORKERS, auditors)
 
 
 def combine(executed: list[tuple[Path, object]]):
@@ -107,36 +80,29 @@ def combine(executed: list[tuple[Path, object]]):
 
     from tashkent_report.render.html import book_cell_id
 
-    book = nbformat.v4.new_notebook()
-    book.metadata = dict(executed[0][1].metadata)
+    book = nbformat.v4.new_notebook(metadata=dict(executed[0][1].metadata))
     for path, nb in executed:
-        for cell in nb.cells:
-            cell = nbformat.from_dict(cell)
+        for cell in map(nbformat.from_dict, nb.cells):
             cell.id = book_cell_id(path.stem, cell.get("id", ""))
             book.cells.append(cell)
     return book
 
 
 def to_html(nb, meta: dict, analyst: bool = False) -> str:
-    """Render with the report exporter (the one `jupyter nbconvert --to report` uses).
-
-    Readers' edition: no code at all. Analysts' edition: code shown, cells tagged hide-input
-    folded; cells tagged remove-input or remove-cell are left out of both. A cross-reference
-    that points nowhere stops the build.
-    """
+    """The readers' edition (no code) or the analysts' (code shown, hide-input folded), rendered by
+    the report exporter (`jupyter nbconvert --to report`); a cross-reference to nowhere stops it."""
     from traitlets.config import Config
 
     from tashkent_report.render.exporters import BrokenReferences, ReportHTMLExporter
     from tashkent_report.render.expressions import ExpressionError
     from tashkent_report.render.html import StructureError
 
-    strict = Config({"RenderMarkdown": {"strict": True}})
-    exporter = ReportHTMLExporter(config=strict, analyst=analyst, strict_references=True)
+    exporter = ReportHTMLExporter(config=Config({"RenderMarkdown": {"strict": True}}), analyst=analyst,
+                                  strict_references=True)
     try:
-        html, _ = exporter.from_notebook_node(nb, resources={"report": meta})
+        return exporter.from_notebook_node(nb, resources={"report": meta})[0]
     except (BrokenReferences, ExpressionError, StructureError) as exc:
         raise BuildError(str(exc)) from exc
-    return html
 
 
 def to_pdf(html: str) -> bytes:
@@ -144,6 +110,78 @@ def to_pdf(html: str) -> bytes:
     from tashkent_report.render.exporters import write_pdf
 
     return write_pdf(html)
+
+
+@contextmanager
+def pdf_worker():
+    """``render(html)`` -> ``result()``, the PDF: laid out by a process started now, which imports
+    WeasyPrint while the notebooks run and lays the PDF out while this one renders the analysts'
+    edition. In a session of its own: a Ctrl-C is this process's to handle, which kills it."""
+    errors = tempfile.TemporaryFile()
+    worker = subprocess.Popen([sys.executable, "-c", PDF_WORKER], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=errors, start_new_session=True)
+
+    def render(html: str):
+        with suppress(BrokenPipeError):  # the worker failed: result() says why
+            worker.stdin.write(html.encode())
+            worker.stdin.close()
+
+        def result() -> bytes:
+            pdf = worker.stdout.read()
+            if worker.wait():
+                errors.seek(0)
+                raise BuildError(f"WeasyPrint could not render the PDF: {errors.read().decode()[-500:]}")
+            return pdf
+        return result
+    try:
+        yield render
+    finally:
+        worker.kill()
+        worker.wait()
+        errors.close()
+
+
+def build(out: Path = REPORTS, force: bool = False, timeout: int = execution.CELL_TIMEOUT) -> dict:
+    inputs, stamp = fingerprint(), out / FINGERPRINT
+    DONE[0] = f"{publish.shown(out)}/ is unchanged"
+    if not force and stamp.is_file() and stamp.read_text().strip() == inputs and all(
+            (out / name).is_file() for name in OUTPUT_NAMES):
+        print(f"Report up to date: no input changed since the last build ({publish.shown(stamp)}).")
+        return {}
+    from tashkent_report.analysis.audit import AuditError, check, check_quotes
+    from tashkent_report.analysis.dataset import load_facts
+    from tashkent_report.render.kernels import scan_fonts
+
+    print("Building the report")
+    paths = notebooks()
+    with step(f"checking {relative(NOTEBOOKS)}/ and {publish.shown(out)}/"):
+        check_notebooks(paths)
+        publish.check(out)
+    scan_fonts()  # for the kernels, while the data are checked
+    with pdf_worker() as render_pdf:
+        with step("checking data/ (hash, schemas, quotes, numeral audit)"):
+            facts = load_facts()
+        meta = report_meta(facts.article, inputs, facts.events)
+        with step(f"executing the notebooks ({len(paths)}, {WORKERS} at a time, each in a fresh kernel; "
+                  f"cell time limit {timeout} s)"):
+            executed = execute_all(paths, timeout)
+        title = [meta[key] for key in ("title", "subtitle", "source", "date_note")]
+        with step("auditing every number in the report's prose"):
+            try:
+                check(executed, facts.figures, title)
+                check_quotes(executed, facts.text)
+            except AuditError as exc:
+                raise BuildError(str(exc)) from exc
+        book = combine(executed)
+        with step("rendering HTML and PDF (readers' and analysts' editions)"):
+            html = to_html(book, meta)
+            pdf, analyst = render_pdf(html), to_html(book, meta, analyst=True)
+            outputs = {"report.html": html.encode(), "report-analyst.html": analyst.encode(),
+                       "report.pdf": pdf(), FINGERPRINT: (inputs + "\n").encode()}
+    with step(f"switching {publish.shown(out)}/ to the new build"):
+        publish.publish(out, outputs)
+    DONE[0] = f"{publish.shown(out)}/ holds the complete new build"
+    return {out / name: data for name, data in outputs.items()}
 
 
 def check_notebooks(paths: list[Path]) -> None:
@@ -155,45 +193,6 @@ def check_notebooks(paths: list[Path]) -> None:
         execution.load_notebook(path)
 
 
-def build(out: Path = REPORTS, force: bool = False,
-          timeout: int = execution.CELL_TIMEOUT) -> dict[Path, bytes]:
-    inputs = fingerprint()
-    stamp = out / FINGERPRINT
-    if not force and stamp.is_file() and stamp.read_text().strip() == inputs and all(
-            (out / name).is_file() for name in OUTPUT_NAMES):
-        print("Report up to date: no input changed since the last build "
-              f"({publish.shown(out)}/{FINGERPRINT}).")
-        return {}
-    from tashkent_report.analysis.dataset import load_facts
-
-    print("Building the report")
-    paths = notebooks()
-    with step(f"checking {relative(NOTEBOOKS)}/ and {publish.shown(out)}/"):
-        check_notebooks(paths)
-        publish.check(out, OUTPUT_NAMES)
-    with step("checking data/ (hash, schemas, quotes, numeral audit)"):
-        facts = load_facts()
-    meta = report_meta(facts.article, inputs, facts.events)
-    print(f"  executing {len(paths)} notebooks, {WORKERS} at a time, each in a fresh kernel "
-          f"(cell time limit {timeout} s)", flush=True)
-    started, DOING[0] = time.perf_counter(), "executing the notebooks"
-    executed = execute_all(paths, timeout)
-    print(f"  executed all notebooks in {time.perf_counter() - started:.1f} s")
-    with step("auditing every number in the report's prose"):
-        audit_numbers(executed, facts, meta)
-    book = combine(executed)
-    with step("rendering HTML (readers' and analysts' editions)"):
-        html = to_html(book, meta)
-        outputs = {"report.html": html.encode("utf-8"),
-                   "report-analyst.html": to_html(book, meta, analyst=True).encode("utf-8")}
-    with step("rendering PDF (WeasyPrint)"):
-        outputs["report.pdf"] = to_pdf(html)
-    outputs[FINGERPRINT] = (inputs + "\n").encode("ascii")
-    with step(f"switching {publish.shown(out)}/ to the new build"):
-        publish.publish(out, outputs, OUTPUT_NAMES)
-    return {out / name: data for name, data in outputs.items()}
-
-
 def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | None = None) -> None:
     """Re-execute every notebook, each in a fresh kernel, and save it with its outputs and its
     Markdown cells' expression results: nothing is saved unless every notebook ran."""
@@ -201,15 +200,15 @@ def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | 
 
     from tashkent_report.files import write_atomically
 
-    paths = notebooks() if paths is None else paths
-    check_notebooks(paths)
-    executed = {path: (nbformat.writes(nb).rstrip("\n") + "\n").encode("utf-8")  # as nbformat.write
+    check_notebooks(paths := notebooks() if paths is None else paths)
+    executed = {path: (nbformat.writes(nb).rstrip("\n") + "\n").encode()  # as nbformat.write
                 for path, nb in execute_all(paths, timeout)}
     try:
         write_atomically(executed)
     except OSError as exc:
         raise BuildError(f"{relative(NOTEBOOKS)}: cannot save the executed notebooks: {exc.strerror or exc}",
                          "Check that notebooks/ is writable, then run make execute again.") from exc
+    DONE[0] = "every notebook was saved with its new outputs"
 
 
 def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple[str, int]:
@@ -220,15 +219,12 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
         unchanged = "No notebook was saved."
     elif publish.holds_a_build(out):
         unchanged = f"{publish.shown(out)}/ is unchanged: it still holds the last good build."
-    elif os.path.lexists(out):
-        unchanged = f"Nothing was written: {publish.shown(out)} is as it was."
     else:
-        unchanged = f"Nothing was written: there is no {publish.shown(out)}/ yet."
+        unchanged = f"Nothing was written: {publish.shown(out)} is as it was."
     if isinstance(exc, KeyboardInterrupt | Interrupted):
-        signum = exc.signum if isinstance(exc, Interrupted) else 2
-        name = Interrupted(signum).name
-        switched = out is not None and publish.absolute(out) in publish.SWITCHED  # even if not flagged
-        if out is not None and (getattr(exc, "published", False) or switched):
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        if out is not None and publish.absolute(out) in publish.SWITCHED:
             return (f"Build stopped by {name}, just after the new report was switched in: "
                     f"{publish.shown(out)}/ holds the complete new build.", 128 + signum)
         return (f"Build stopped by {name}{f' while {doing}' if doing else ''}; every kernel was shut down.\n"
@@ -245,14 +241,7 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a wrong command line is one "Build stopped" message, not a usage dump."""
-
-    def error(self, message: str):
-        if message.startswith("unrecognized arguments: "):
-            words = message.removeprefix("unrecognized arguments: ").split()
-            message = f"unknown option{'s' if len(words) > 1 else ''} {' '.join(words)}"
-        elif message.startswith("argument ") and ": expected one argument" in message:
-            message = f"{message.removeprefix('argument ').split(':')[0]} needs a value"
+    def error(self, message: str):  # a wrong command line is one "Build stopped" message, not a usage dump
         print(f"Build stopped: {message}\nThe build takes --force, --out FOLDER, --timeout SECONDS, --debug "
               "and --execute-in-place, e.g. make report ARGS='--timeout 300' (make help lists the targets)."
               "\nNothing was built.", file=sys.stderr, flush=True)
@@ -261,17 +250,15 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: list[str] | None = None) -> int:
     from tashkent_report.render.checkout import foreign_package
+    from tashkent_report.render.kernels import sweep
     from tashkent_report.render.pdf import SOURCE_DATE_EPOCH
 
-    # fontTools stamps the PDF's fonts with the time unless this is set (see pdf.py).
-    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-    foreign = foreign_package()  # before anything else: whose code, data and reports/ are these?
-    if foreign:
+    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)  # fontTools stamps fonts with the time
+    if foreign := foreign_package():  # before anything else: whose code, data and reports/ are these?
         print(f"Build stopped: {foreign}\nNothing was built.", file=sys.stderr, flush=True)
         return 1
     parser = _Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--execute-in-place", action="store_true",
-                        help="re-execute the notebooks and save them")
+    parser.add_argument("--execute-in-place", action="store_true", help="re-execute and save the notebooks")
     parser.add_argument("--force", action="store_true", help="build even if no input changed")
     parser.add_argument("--out", type=Path, default=REPORTS, help="folder for the reports")
     parser.add_argument("--timeout", metavar="SECONDS", help="time limit for each cell (default "
@@ -281,54 +268,33 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0  # --help, or the message printed
-    started = time.perf_counter()
-    from tashkent_report.render.kernels import sweep
-
-    with raised_as_exceptions(once=True):  # a second signal cannot cut the clean-up or the message
+    started, out = time.perf_counter(), None if args.execute_in_place else args.out
+    with raised_as_exceptions():  # only the first signal: a second cannot cut the clean-up or the message
         try:
             sweep()  # folders of kernels whose build was killed outright
             timeout = execution.cell_timeout(args.timeout)
-            if args.execute_in_place:
-                execute_in_place(timeout)
-            else:
-                build(args.out, force=args.force, timeout=timeout)
+            execute_in_place(timeout) if out is None else build(out, force=args.force, timeout=timeout)
             print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
-        except Exception as exc:  # every failure ends in one message
-            return _stopped(exc, None if args.execute_in_place else args.out, args.debug)
-        except (KeyboardInterrupt, Interrupted) as exc:
-            return _stopped(exc, None if args.execute_in_place else args.out, args.debug)
+        except (Exception, KeyboardInterrupt, Interrupted) as exc:  # every failure ends in one message
+            if args.debug:
+                import traceback
+
+                traceback.print_exc()
+            message, status = stop_message(exc, out, DOING[0])
+            print(f"\n{message}", file=sys.stderr, flush=True)
+            return status
     return 0
 
 
-def _stopped(exc: BaseException, out: Path | None, debug: bool) -> int:
-    if debug:
-        import traceback
-
-        traceback.print_exc()
-    message, status = stop_message(exc, out, DOING[0])
-    print(f"\n{message}", file=sys.stderr, flush=True)
-    return status
-
-
-def _run() -> int:
-    """``main`` as the process it is: a signal in its last instants, once the build is done, is
-    named rather than left to kill the process silently or print a traceback."""
-    import signal
-
+def run() -> int:
+    """``main`` as the process it is: a signal in its last instants, after main's handlers are gone,
+    is named rather than left to kill the process silently."""
     late = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in SIGNALS:
         signal.signal(signum, lambda signum, frame: late.append(signum))  # main installs its own over these
     status = main()
     if status == 0 and late:
-        argv = sys.argv[1:]
-        out = Path(next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), REPORTS))
-        if "--execute-in-place" in argv:
-            where = "every notebook was saved with its new outputs"
-        elif publish.absolute(out) in publish.SWITCHED:
-            where = f"{publish.shown(out)}/ holds the complete new build"
-        else:
-            where = f"{publish.shown(out)}/ is unchanged"
-        print(f"\nBuild stopped by {Interrupted(late[0]).name} after the build was done: {where}.",
+        print(f"\nBuild stopped by {signal.Signals(late[0]).name} after the build was done: {DONE[0]}.",
               file=sys.stderr, flush=True)
         status = 128 + late[0]
     return status
