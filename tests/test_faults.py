@@ -287,13 +287,14 @@ def test_a_slow_expression_is_named_by_its_markdown_cell(tmp_path):
     and expression, not on the code cell before it."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# A chapter"),
-                nbformat.v4.new_code_cell("import time\ndef slow():\n    time.sleep(60)"),
-                nbformat.v4.new_markdown_cell("It took {eval}`slow()` seconds.")]
+                nbformat.v4.new_code_cell("import time\nclass Slow:\n    @property\n    def seconds(self):\n"
+                                          "        time.sleep(60)\nslow = Slow()"),
+                nbformat.v4.new_markdown_cell("It took {eval}`slow.seconds` seconds.")]
     path = tmp_path / "02-slow.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(BuildError) as caught:
         build.execute(path, timeout=2)
-    assert str(caught.value) == (f"{path}, cell 3 (id {nb.cells[2].id}), the expression {{eval}}`slow()` "
+    assert str(caught.value) == (f"{path}, cell 3 (id {nb.cells[2].id}), the expression {{eval}}`slow.seconds` "
                                  "was still running after the 2 s cell time limit")
     assert "--timeout" in caught.value.hint
 
