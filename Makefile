@@ -27,12 +27,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # rebuilds byte-identical, for make report, make test and make lab alike. A value set is kept.
 export SOURCE_DATE_EPOCH ?= 1725408000
 
-.PHONY: FORCE help venv data report readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
+.PHONY: FORCE help venv data report publish-docs readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
 
 help:
 	@echo "make data     check data/ (if it changed) and write the checked tables to processed/"
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
+	@echo "make publish-docs  the readers' PDF copied to docs/report.pdf, which the README links to (commit it; make test fails when it is stale)"
 	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
 	@echo "make axe      axe-core on reports/report.html at 390 and 1280 px (system Chromium; npm ci of the pinned axe-core)"
 	@echo "make test     ruff, actionlint, lint-imports, the fast tests and strict nbval on notebooks/ (about 1 min; more under load)"
@@ -93,6 +94,14 @@ data: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/python -m tashkent_report.render $(ARGS)
+
+# The readers' PDF committed as docs/report.pdf, so that the README links to a report anyone can
+# read without building it, with docs/report.json recording the inputs it was built from. A fast
+# test fails once the notebooks, data or package change (run this again and commit docs/), a slow
+# one unless a fresh build is the committed copy byte for byte. Builds the report first if need be.
+publish-docs: $(STAMP)
+	$(BIN)/python -m tashkent_report.render
+	$(BIN)/python docs/report_copy.py
 
 # The README's pictures in docs/: page 1 of reports/report.pdf (pdftoppm) and a copy of one chart
 # of figures/ (README_CHART), with docs/readme-images.json recording what they show. A fast test
