@@ -436,3 +436,20 @@ def test_changelog_dates_are_commit_dates():
 def test_changelog_check_rejects(text):
     with pytest.raises(AssertionError):
         changelog_dates(text)
+
+
+# What `jupyter nbconvert --to FORMAT notebooks/NN-x.ipynb` writes beside the notebook (measured with
+# nbconvert 7: each stock format, the project's report and reportPDF), pictures in NN-x_files/.
+EXPORTS = ["00-key-findings.html", "00-key-findings.slides.html", "00-key-findings.pdf", "00-key-findings.md",
+           "00-key-findings.tex", "00-key-findings.rst", "00-key-findings.asciidoc", "00-key-findings.py",
+           "00-key-findings.txt", "00-key-findings.nbconvert.ipynb", "00-key-findings.report.html",
+           "00-key-findings.report.pdf", "01-participation_files/01-participation_3_0.svg"]
+
+
+def test_exports_beside_a_notebook_are_ignored_and_the_notebooks_are_not():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    paths = [f"notebooks/{name}" for name in [*EXPORTS, "00-key-findings.ipynb"]]
+    result = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], input="\n".join(paths) + "\n",
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.split() == paths[:-1], "an export git would offer to commit, or an ignored notebook"
