@@ -27,7 +27,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # rebuilds byte-identical, for make report, make test and make lab alike. A value set is kept.
 export SOURCE_DATE_EPOCH ?= 1725408000
 
-.PHONY: FORCE help venv data report publish-docs readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
+.PHONY: FORCE help venv data report publish-docs readme-images axe test announce-test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
 
 help:
 	@echo "make data     check data/ (if it changed) and write the checked tables to processed/"
@@ -39,7 +39,7 @@ help:
 	@echo "make test     ruff, actionlint, lint-imports, the fast tests and strict nbval on notebooks/ (about 1 min; more under load)"
 	@echo "make test-slow  whole builds, fault injection, tests of other tools (CI runs them after make test; about 3-4 min)"
 	@echo "make test-all the fast tests on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
-	@echo "make lab      open JupyterLab on the project"
+	@echo "make lab      open JupyterLab on the project (ARGS='--no-browser --port 8899' for jupyter lab)"
 	@echo "make lab-links  follow the notebooks' links in JupyterLab in Chromium (LAB_LINKS='--first-open')"
 	@echo "make bench    make test against plain nbval, make report against the naive nbconvert loop (BENCH='--runs 3 --fresh')"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
@@ -131,9 +131,12 @@ axe: report $(AXE)
 # Whole builds, fault injection in a subprocess and tests of other projects' tools (marker "slow":
 # a test using a whole-build fixture is slow too, see tests/conftest.py) are left to test-slow,
 # which CI runs too. `make bench` compares make test with plain `pytest --nbval notebooks/`.
-test: $(STAMP) lint
-	@echo "make test: the fast tests and strict nbval on 2 workers, about 1 minute on a quiet 2-core machine (make test-slow for the rest)"
+# The time it takes is printed first, before lint (make builds prerequisites left to right).
+test: $(STAMP) announce-test lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" --nbval --nbval-current-env tests notebooks
+
+announce-test:
+	@echo "make test: ruff, actionlint and lint-imports, then the fast tests and strict nbval on 2 workers: about 1 minute on a quiet 2-core machine, more under load (make test-slow for the rest)"
 
 test-slow: $(STAMP)
 	@echo "make test-slow: whole builds, fault injection and other tools' tests on 2 workers, 3 to 4 minutes on a quiet 2-core machine"
@@ -168,8 +171,11 @@ lint: $(STAMP)
 	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
 	$(BIN)/lint-imports
 
+# ARGS go to jupyter lab (make lab ARGS='--no-browser --port 8899'). Jupyter refuses to run as
+# root without --allow-root: as root (a container, Binder-like images) it is added, with a note.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	@if [ "$$(id -u)" = 0 ]; then echo "make lab: running as root, so with --allow-root (Jupyter refuses root without it)"; fi
+	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)
 
 # Where the notebooks' links land in JupyterLab, clicked in the system Chromium (a measurement,
 # not a test: it depends on when JupyterLab finishes drawing). LAB_LINKS='--first-open' clicks
