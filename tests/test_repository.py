@@ -469,7 +469,7 @@ def lab_links():
     ({"top": -10, "height": 120, "view": 779, "scrollTop": 500}, None, False),    # its top above the view
     ({"top": 0, "height": 30, "view": 779, "scrollTop": 377}, 0, True),           # in view at the top already
     ({"top": 0, "height": 120, "view": 779, "scrollTop": 1634}, 0, False),        # far below at the top
-    ({"top": 150, "height": 2000, "view": 779, "scrollTop": 900}, None, True),    # a tall cell, top near the top
+    ({"top": 150, "height": 2000, "view": 779, "scrollTop": 900}, None, True),  # a tall cell, top high
     ({"top": 400, "height": 2000, "view": 779, "scrollTop": 900}, None, False),
     ({"top": 0, "height": 0, "view": 0, "scrollTop": 0}, None, False),            # a hidden tab
     (None, None, False),
