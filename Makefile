@@ -14,6 +14,11 @@ STAMP := $(VENV)/.installed
 # JupyterLab settings for the environment (its overrides.json): notebooks drawn whole, not
 # windowed, so that a link to a heading, table or figure lands on it (see docs/notebooks.md, "Links").
 LAB_SETTINGS := tools/jupyterlab/overrides.json
+# nbconvert's configuration for the environment: the stock exporters (--to html, markdown, latex,
+# webpdf…) show the {eval} results, not the roles. nbconvert reads jupyter_nbconvert_config.json;
+# JupyterLab's export menu (the server's nbconvert handler) reads the server's own configuration,
+# jupyter_server_config.json: the same file is installed under both names.
+NBCONVERT_CONFIG := tools/jupyter/jupyter_nbconvert_config.json
 # Kernels and matplotlib must not read the user's own configuration.
 export MPLBACKEND := Agg
 # Python keeps the bytecode of what it imports: with PYTHONDONTWRITEBYTECODE set (as on these
@@ -60,7 +65,7 @@ FORCE:
 
 # uv (pinned in requirements.txt, installed into .venv first) installs the environment in
 # seconds; where uv cannot be installed, pip does the same from the same requirements.txt.
-$(STAMP): requirements.txt pyproject.toml $(LAB_SETTINGS)
+$(STAMP): requirements.txt pyproject.toml $(LAB_SETTINGS) $(NBCONVERT_CONFIG)
 	@if [ -L $(VENV) ]; then \
 		echo "$(VENV) is a link to $$(readlink $(VENV)), another checkout's environment: setting up this checkout's own"; \
 		rm -f $(VENV); \
@@ -84,6 +89,8 @@ $(STAMP): requirements.txt pyproject.toml $(LAB_SETTINGS)
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
 	fi
 	mkdir -p $(VENV)/share/jupyter/lab/settings && cp $(LAB_SETTINGS) $(VENV)/share/jupyter/lab/settings/overrides.json
+	mkdir -p $(VENV)/etc/jupyter && for name in jupyter_nbconvert_config jupyter_server_config; do \
+		cp $(NBCONVERT_CONFIG) $(VENV)/etc/jupyter/$$name.json; done
 	@printf '%s\n' "$(CURDIR)" > $@.tmp && mv $@.tmp $@
 
 # The data step: data/ checked (Frictionless and the project's own rules) and written to processed/

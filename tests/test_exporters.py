@@ -20,18 +20,20 @@ from traitlets.config import Config
 
 from tashkent_report.config import NOTEBOOKS, ROOT
 from tashkent_report.render import pipeline as build
-from tashkent_report.render.exporters import (
-    HTML_NAME,
-    PDF_NAME,
-    ReportHTMLExporter,
-    ReportPDFExporter,
-    menu_label,
-)
+from tashkent_report.render.exporters import HTML_NAME, PDF_NAME, ReportHTMLExporter, ReportPDFExporter
 from tests.test_report import external_refs
 
 BIN = Path(sys.executable).parent
 CHAPTER = NOTEBOOKS / "01-participation.ipynb"
 NAMES = {HTML_NAME: ReportHTMLExporter, PDF_NAME: ReportPDFExporter}
+# JupyterLab's own labels for the stock formats (@jupyterlab/notebook-extension, getFormatLabels).
+STOCK_LABELS = {"html": "HTML", "latex": "LaTeX", "markdown": "Markdown", "pdf": "PDF",
+                "rst": "ReStructured Text", "script": "Executable Script", "slides": "Reveal.js Slides"}
+
+
+def menu_label(name: str) -> str:
+    """What JupyterLab's export menu shows for a format name: its own label, or the name capitalised."""
+    return STOCK_LABELS.get(name, name[:1].upper() + name[1:])
 
 
 def jupyter(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -166,10 +168,25 @@ def test_jupyterlab_export_menu_route(tmp_path, chapter):
         path = CHAPTER.relative_to(ROOT).as_posix()
         status, kind, body = get(f"/nbconvert/{HTML_NAME}/{path}?download=true")
         assert (status, kind.split(";")[0]) == (200, "text/html")
-        assert body == (chapter / "01-participation.report.html").read_bytes()  # as the command line gave it
+        assert body == (line := (chapter / "01-participation.report.html").read_bytes()), (
+            f"the menu's export differs from the command line's: {first_difference(body, line)}")
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def first_difference(one: bytes, other: bytes) -> str:
+    """Where two exports part, with some context from each: what a bare assertion would not say."""
+    at = next((i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+              min(len(one), len(other)))
+    return (f"at byte {at} of {len(one)} and {len(other)}: {one[max(at - 80, 0):at + 80]!r} "
+            f"against {other[max(at - 80, 0):at + 80]!r}")
+
+
+def test_first_difference_says_where_and_shows_both():
+    assert first_difference(b"abc-id=12-x", b"abc-id=98-x") == (
+        "at byte 7 of 11 and 11: b'abc-id=12-x' against b'abc-id=98-x'")
+    assert first_difference(b"ab", b"abc").startswith("at byte 2 of 2 and 3")
 
 
 def test_each_edition_is_numbered_on_its_own_and_links_across_them_become_text():

@@ -40,25 +40,28 @@ def markdown(source):
     return nbformat.v4.new_markdown_cell(source)
 
 
-def test_roles_are_found_but_not_mentions_in_inline_code():
+def test_roles_are_found_each_occurrence_but_not_mentions_in_inline_code():
     source = "There were {eval}`n` delegations; the role is written `{eval}` in MyST; {eval}`n` again."
-    assert expressions.expressions(source) == ["n"]
+    assert expressions.expressions(source) == ["n", "n"]  # as jupyterlab-myst sends and stores them
     assert expressions.expressions("``{eval}`n` `` is code") == []
 
 
 def test_the_build_stores_results_where_jupyterlab_myst_reads_them(tmp_path):
-    setup = "n = 47\nfrom tashkent_report.analysis.prose import Value\nv = Value(20, '#q-states')"
+    setup = ("n = 47\nfrom tashkent_report.analysis.prose import Value\nv = Value(20, '#q-states')\n"
+             "s = 'l’OCS'")
     path = write(tmp_path, code(setup),
-                 markdown("{eval}`n` delegations, {eval}`v` states, {eval}`'l’OCS'`."))
+                 markdown("{eval}`n` delegations, {eval}`v` states, {eval}`s`, {eval}`n` again."))
     nb = build.execute(path)
     stored = nb.cells[1].metadata["user_expressions"]
-    assert [item["expression"] for item in stored] == ["n", "v", "'l’OCS'"]
+    assert [item["expression"] for item in stored] == ["n", "v", "s", "n"]  # one per occurrence
     assert stored[0]["result"] == {"status": "ok", "data": {"text/plain": "47"}, "metadata": {}}
     assert stored[1]["result"]["data"]["text/html"] == '<a class="num" href="#q-states">20</a>'
+    assert stored[1]["result"]["metadata"] == {"text/html": {"tashkent_report": "prose"}}
     rendered = substitute(nb.cells[1])
     assert rendered == ('<span class="eval" data-expression="n">47</span> delegations, '
                         '<a class="num" href="#q-states">20</a> states, '
-                        '<span class="eval" data-expression="&#x27;l’OCS&#x27;">l’OCS</span>.')
+                        '<span class="eval" data-expression="s">l’OCS</span>, '
+                        '<span class="eval" data-expression="n">47</span> again.')
 
 
 def test_each_expression_sees_the_cells_above_it_as_after_run_all(tmp_path):
@@ -118,7 +121,8 @@ def test_committed_notebooks_hold_a_result_for_every_expression_and_no_other():
             where = f"{path.name}, cell {index + 1}: run make execute"
             if cell.cell_type != "markdown":
                 continue
-            assert list(stored_results(cell)) == expressions.expressions(cell.source), where
+            entries = cell.metadata.get("user_expressions", [])
+            assert [item["expression"] for item in entries] == expressions.expressions(cell.source), where
             assert all(r["status"] == "ok" for r in stored_results(cell).values()), where
 
 

@@ -16,6 +16,7 @@ import re
 
 import nbformat
 import pytest
+from IPython.core.formatters import DisplayFormatter
 
 from tashkent_report.analysis import findings
 from tashkent_report.analysis.dataset import Facts, load_facts
@@ -70,11 +71,9 @@ def rendered_with(cell, values) -> str:
     fresh.metadata["user_expressions"] = []
     for expression in expressions(cell.source):
         value = eval(expression, {}, names)  # the notebook's own expressions, on our values
-        data = {"text/plain": str(value)}
-        if hasattr(value, "_repr_html_"):
-            data["text/html"] = value._repr_html_()
+        data, metadata = DisplayFormatter().format(value)  # as the kernel formats a result
         fresh.metadata["user_expressions"].append(
-            {"expression": expression, "result": {"status": "ok", "data": data, "metadata": {}}})
+            {"expression": expression, "result": {"status": "ok", "data": data, "metadata": metadata}})
     return rendered(fresh)
 
 

@@ -4,7 +4,10 @@ Every number a reader sees in the report's prose (Markdown cells; table and figu
 the cells' ``#| tbl-cap:`` / ``#| fig-cap:``; alt texts; the title block), in digits or English
 words, outside verbatim French quotations and code, must be one of:
 
-- *named*: a MyST ``{eval}`` expression's result, computed by the kernel from the data;
+- *named*: a MyST ``{eval}`` expression's result, computed by the kernel from the data; only an
+  expression that reads a value and a result that prose shows count (``myst.refusal``,
+  ``myst.result_refusal``): ``{eval}`open(...).write(...)``` prints a number that is not data, and
+  its result is audited as typed prose;
 - *data*: in an alt text or the title block, written by code from the data and equal to a
   value the report states by name or to one of the article's figures;
 - *allowed*: matched by an entry of ``data/audit/report_numbers.csv``, each with its reason
@@ -25,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from tashkent_report.analysis.myst import options, prose, shown, stored
+from tashkent_report.analysis.myst import options, prose, refusal, result_refusal, shown, stored
 from tashkent_report.analysis.numerals import find_numerals
 from tashkent_report.config import DATA, EXECUTED_VARIABLE, chapters, relative
 
@@ -68,17 +71,24 @@ def numbers_in(text: str, rules: list[Allowed]) -> list[tuple[str, str | None]]:
 
 def _markdown(cell) -> tuple[str, list[str]]:
     """What a reader reads of a Markdown cell (markdown-it: no markup, list numbers, link targets
-    or code; each expression a space), and the expressions' values."""
+    or code; each expression a space), and the values of the expressions that read a value.
+
+    The result of an expression the build refuses is read as typed text: its numbers are audited
+    as if typed by hand."""
     lines, roles = prose(cell.source)
     results = stored(cell)
     values = []
     for expression in roles:
         result = results.get(expression)
-        if result is not None and result.get("status") == "ok":
-            _, text = shown(result)
-            values.append(" ".join(BeautifulSoup(text, "html.parser").get_text(" ").split()))
-        else:
+        if result is None or result.get("status") != "ok":
             values.append("")  # not yet evaluated (a notebook saved without running it)
+            continue
+        _, text = shown(result)
+        text = " ".join(BeautifulSoup(text, "html.parser").get_text(" ").split())
+        if refusal(expression) or result_refusal(result):
+            lines.append(text)
+        else:
+            values.append(text)
     return "\n".join(lines), values
 
 

@@ -10,6 +10,9 @@ naming a value computed in a code cell above (``{eval}`fig.delegations```, see
   :func:`citer`, the one ``cite("id", …)`` every notebook names in its prose;
 - :class:`Phrase` and :func:`names`: short phrases and groups of values with attribute access,
   so that a sentence that varies with the data names one value instead of holding a template.
+
+Their HTML carries a mark in its metadata (``myst.MARK``): the build shows an expression's HTML
+only if it is marked and of their form (``myst.result_refusal``); any other HTML is refused.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from tashkent_report.analysis.myst import MARK
 from tashkent_report.config import APPENDIX
+
+OURS = {MARK: "prose"}  # the HTML's metadata: what the build recognises as the report's own
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,11 @@ class Value:
     def __repr__(self) -> str:  # text/plain: what a reader without HTML sees
         return str(self)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> tuple[str, dict]:
         shown = html.escape(str(self), quote=False)
         if self.href:
-            return f'<a class="num" href="{html.escape(self.href, quote=True)}">{shown}</a>'
-        return f'<span class="num">{shown}</span>'
+            return f'<a class="num" href="{html.escape(self.href, quote=True)}">{shown}</a>', dict(OURS)
+        return f'<span class="num">{shown}</span>', dict(OURS)
 
 
 class Phrase(str):
@@ -52,15 +58,15 @@ class Phrase(str):
     def __repr__(self) -> str:
         return str(self)
 
-    def _repr_html_(self) -> str:
-        return html.escape(str(self), quote=False)
+    def _repr_html_(self) -> tuple[str, dict]:
+        return html.escape(str(self), quote=False), dict(OURS)
 
 
 class Markup(Phrase):
     """An HTML fragment built by the package from escaped data (links): shown as HTML as it is."""
 
-    def _repr_html_(self) -> str:
-        return str(self)
+    def _repr_html_(self) -> tuple[str, dict]:
+        return str(self), dict(OURS)
 
 
 def names(values: dict) -> SimpleNamespace:

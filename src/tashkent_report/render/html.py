@@ -1,39 +1,33 @@
-"""The report's structure, computed on the notebook: numbers, captions, cross-references, contents.
+"""The report's structure, computed on the notebook, and the finished page.
 
-Each label is typed once, in the notebooks, where JupyterLab finds it:
-- a heading's label is its Markdown cell's id (``sec-event``). Its number is computed: chapter N
-  is notebook NN and its ``##`` headings N.1, N.2…; the headings of cells tagged ``appendix``
-  are Appendix A, B…;
-- a table's or a chart's label is its code cell's id (``tab-sources``, ``fig-series``), its
-  caption the cell's ``#| tbl-cap:`` or ``#| fig-cap:`` option, as Quarto and MyST write them.
-A link names the cell (``03-context.ipynb#cell-id=sec-event``, ``#cell-id=fig-series``), which
-JupyterLab opens; in the report its text becomes the label: "§3.1", "Appendix A", "Figure 2".
-
-Two nbconvert preprocessors do this (Numbering, then RenderMarkdown, which renders the Markdown
-with markdown-it-py, JupyterLab's MyST parser's kin); the template shows the contents and the
-captions. ``finish`` then does on the page what is not structure: French passages marked, links
-into other chapters made links within the one page, quotes that lead back to their mentions.
+Each label is typed once, where JupyterLab finds it: a heading's is its cell's id (``sec-event``),
+a table's or chart's its code cell's id (``tab-sources``) with ``#| tbl-cap:`` or ``#| fig-cap:``,
+as Quarto and MyST write them; a link names the cell (``03-context.ipynb#cell-id=sec-event``) and
+shows its label in the report ("§3.1", "Figure 2"). Numbering and RenderMarkdown (nbconvert
+preprocessors) number and render; ``finish`` sanitises the page and links it up.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 
+import nh3
 from bs4 import BeautifulSoup
 from markdown_it.token import Token
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern for the audit and the HTML
-from tashkent_report.analysis.myst import is_eval, options, parser, shown, stored
-from tashkent_report.render.expressions import ExpressionError, _failure
+from tashkent_report.analysis.myst import is_eval, options, parser, refusal, shown, stored
+from tashkent_report.render.expressions import ExpressionError, _failure, problem
 
 BOOK_CELL = re.compile(r"^n(\d\d)-")
 CELL = "cell-id="  # JupyterLab's fragment for a cell
 KINDS = {"fig-cap": ("fig-", "Figure"), "tbl-cap": ("tab-", "Table")}
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# A table of at most this many rows and characters fits on a page: the PDF keeps it whole.
+SHORT_TABLE = (16, 2000)
 
 
 def book_cell_id(chapter: str, cell_id: str) -> str:
@@ -52,48 +46,46 @@ class StructureError(ValueError):
 
 
 class Numbering(Preprocessor):
-    """Numbers headings, tables and charts; gives each caption its place; gathers the contents.
-
-    ``resources["labels"]``: {label: what a link to it shows}; ``resources["contents"]``: the
-    chapters, each {label, number, title, sections: [its sections, alike]}; each float's cell
-    gets ``metadata["float"]`` and each heading's cell ``metadata["number"]``. A cell whose
-    ``metadata["stands_for"]`` lists labels of cells its edition leaves out (the readers' source
-    list for the full sources table) receives the links to them (``resources["aliases"]``).
-    """
+    """Numbers headings (chapter N is notebook NN, its ``##`` N.1…; cells tagged ``appendix``
+    Appendix A…), tables and charts into ``resources``: ``labels`` {label: what a link shows},
+    ``contents`` (chapters, each {label, number, title, sections}), ``aliases`` (the labels a
+    cell's ``stands_for`` lists, left out of its edition: their links go to it)."""
 
     def preprocess(self, nb, resources):
         chapter = str(resources.get("metadata", {}).get("name", ""))[:2]
-        labels, contents, counts = {}, [], {"Figure": 0, "Table": 0}
+        labels, contents, counts, aliases = {}, [], {"Figure": 0, "Table": 0}, {}
         top, sub, appendices, chapters = "", 0, 0, 0
-        resources["contents_before"] = first = None  # the contents go before the first chapter,
+        resources["contents_before"] = None  # the contents go before the first chapter,
         for index, cell in enumerate(nb.cells):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
                 raise StructureError(f"the label {label} is given to two cells")
-            found = len(table_captions(parser().parse(cell.source))) if cell.cell_type == "markdown" else 0
-            if found:  # Markdown tables with a caption, numbered where they stand
+            tokens = parser().parse(cell.source) if cell.cell_type == "markdown" else []
+            if found := len(table_captions(tokens)):  # Markdown tables with a caption, numbered in place
                 cell.metadata["tables"] = [f"Table {counts['Table'] + n + 1}" for n in range(found)]
                 counts["Table"] += found
             if cell.cell_type == "markdown" and label.startswith("sec-"):
-                level, title = heading(cell.source)
+                opened = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
+                if opened is None:
+                    raise StructureError(f"a cell labelled as a section has no heading: {cell.source[:60]!r}")
+                level, title = int(tokens[opened].tag[1]), "".join(
+                    t.content for t in tokens[opened + 1].children if t.type in ("text", "code_inline"))
                 if level == 1:
                     sub = 0
                     if "appendix" in cell.metadata.get("tags", []):
-                        top = f"Appendix {LETTERS[appendices]}"
-                        appendices += 1
+                        top, appendices = f"Appendix {LETTERS[appendices]}", appendices + 1
                     else:  # chapter N is notebook NN; a notebook not so named, in order
                         chapters += 1
                         named = prefix or chapter
                         top = str(int(named) if named.isdigit() else chapters)
                     number, shown_as = f"{top}.", top if top.startswith("Appendix") else f"§{top}"
-                    if first is None:  # unless it opens the notebook (one chapter alone)
-                        first = resources["contents_before"] = cell.id if index else ""
+                    if resources["contents_before"] is None:  # unless it opens the notebook
+                        resources["contents_before"] = cell.id if index else ""
                 else:
                     sub += 1
                     number = f"{top.removeprefix('Appendix ')}.{sub}"
                     shown_as = f"§{number}"
-                cell.metadata["number"] = number
-                labels[label] = shown_as
+                cell.metadata["number"], labels[label] = number, shown_as
                 entry = {"label": label, "number": number, "title": title, "sections": []}
                 if level == 1 or not contents:
                     contents.append(entry)
@@ -104,18 +96,16 @@ class Numbering(Preprocessor):
                 kind = next((k for k in KINDS if k in found), None)
                 if kind is None:
                     continue
-                start, word = KINDS[kind]
+                start, word = KINDS[kind]  # a caption: its label must be the cell's id
                 if not label.startswith(start):
-                    raise StructureError(f"cell {cell.get('id')}: a cell with {kind} has an id "
+                    raise StructureError(f"cell {cell.get('id')}: a cell with {kind} needs an id "
                                          f"starting with {start} (its label)")
                 counts[word] += 1
-                labels[label] = f"{word} {counts[word]}"
-                cell.source = code
+                labels[label], cell.source = f"{word} {counts[word]}", code
                 cell.metadata["float"] = {"label": label, "number": labels[label],
                                           "caption": parser().renderInline(str(found[kind]))}
                 if word == "Table":
                     caption_table(cell, cell.metadata["float"])
-        aliases = {}  # a cell standing in for one the other edition has: links to that one come here
         for cell in nb.cells:
             label = label_of(cell.get("id", ""))[1]
             for alias in cell.metadata.get("stands_for", []):
@@ -125,52 +115,21 @@ class Numbering(Preprocessor):
         return nb, resources
 
 
-def other_edition_labels(nb, resources: dict, only_there: str, only_here: str) -> dict[str, str]:
-    """{label: what a link to it shows in the other edition} for the cells tagged ``only_there``.
-
-    The other edition is this notebook without the cells tagged ``only_here``, numbered alike.
-    """
-    other = copy.deepcopy(nb)
-    other.cells = [c for c in other.cells if only_here not in c.metadata.get("tags", [])]
-    there = {label_of(c.get("id", ""))[1] for c in other.cells
-             if only_there in c.metadata.get("tags", [])}
-    _, numbered = Numbering().preprocess(other, {"metadata": resources.get("metadata", {})})
-    return {label: shown_as for label, shown_as in numbered["labels"].items() if label in there}
-
-
-def heading(source: str) -> tuple[int, str]:
-    """(level, plain text) of the heading a Markdown cell opens with."""
-    tokens = parser().parse(source)
-    for token, inline in zip(tokens, tokens[1:], strict=False):
-        if token.type == "heading_open":
-            text = "".join(t.content for t in inline.children if t.type in ("text", "code_inline"))
-            return int(token.tag[1]), text
-    raise StructureError(f"a cell labelled as a section has no heading: {source[:60]!r}")
-
-
-# A table of at most this many rows and characters fits on a page: the PDF keeps it whole
-# (class "short"); a longer one runs on, its header row repeated.
-SHORT_TABLE = (16, 2000)
-
-
 def caption_table(cell, float_: dict) -> None:
-    """The table a cell shows gets its label as id and its caption inside it (``<caption>``)."""
+    """The table a cell shows gets its label as id, its caption inside it, and class "short" if short."""
     for output in cell.get("outputs", []):
         markup = output.get("data", {}).get("text/html")
-        if not markup or "<table" not in markup:
-            continue
-        soup = BeautifulSoup(markup, "html.parser")
-        table = soup.find("table")
-        caption = soup.new_tag("caption")
-        caption.append(BeautifulSoup(f"<strong>{float_['number']}. </strong>{float_['caption']}",
-                                     "html.parser"))
-        table.insert(0, caption)
-        table["id"], table["tabindex"] = float_["label"], "0"  # a keyboard scrolls a wide table
-        if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
-                and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
-            table["class"] = [*table.get("class", []), "short"]
-        output["data"]["text/html"] = str(soup)
-        return
+        if markup and "<table" in markup:
+            soup = BeautifulSoup(markup, "html.parser")
+            table = soup.find("table")
+            table.insert(0, BeautifulSoup(f"<caption><strong>{float_['number']}. </strong>"
+                                          f"{float_['caption']}</caption>", "html.parser"))
+            table["id"], table["tabindex"] = float_["label"], "0"  # a keyboard scrolls a wide table
+            if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
+                    and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
+                table["class"] = [*table.get("class", []), "short"]
+            output["data"]["text/html"] = str(soup)
+            return
 
 
 def table_captions(tokens: list) -> list[int]:
@@ -181,8 +140,7 @@ def table_captions(tokens: list) -> list[int]:
 
 
 def captioned_tables(tokens: list, numbers: list[str]) -> list:
-    """Each such paragraph becomes its table's caption: inside the table, numbered (``numbers``,
-    Numbering's, found by the same table_captions), as every table of the report has it."""
+    """Each such paragraph made its table's caption, numbered (``numbers``, Numbering's)."""
     for i, number in zip(table_captions(tokens), numbers, strict=False):  # none unnumbered
         opened, inline, closed, table = tokens[i:i + 4]
         inline.children[0].content = inline.children[0].content.removeprefix("Table: ")
@@ -195,30 +153,11 @@ def captioned_tables(tokens: list, numbers: list[str]) -> list:
 
 
 class RenderMarkdown(Preprocessor):
-    """Each Markdown cell as HTML: headings numbered with their label as id, links to a cell
-    shown as its label ("§3.1", "Table 4"), ``{eval}`` roles as their stored results.
-
-    A link to a cell that only the other edition holds (``resources["elsewhere"]``, see
-    exporters.EditionTagRemovePreprocessor) becomes plain text, its label there and where:
-    "Table 27 in the analysts' edition"; two such links side by side (", " between them) name
-    the edition once: "Table 27, Appendix D in the analysts' edition".
-
-    ``strict`` (the build): an expression with no result or a failed one stops the rendering;
-    otherwise (one chapter exported from JupyterLab) it is shown as inline code.
-    """
+    """Each Markdown cell as HTML: headings numbered; a link to a cell shown as its label ("§3.1"),
+    or as text if only the other edition holds it ("Table 27 in the analysts' edition");
+    ``{eval}`` roles as their results (``strict``: one missing or failed stops the rendering)."""
 
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
-    labels: dict[str, str] = {}  # {label: what a link to it shows}, html.Numbering's
-    aliases: dict[str, str] = {}  # {label of a cell left out: label of the cell standing in for it}
-    elsewhere: dict[str, str] = {}  # {label: what it shows in the other edition}
-    other_edition = "the other edition"
-
-    def preprocess(self, nb, resources):
-        self.labels = resources.get("labels", {})
-        self.aliases = resources.get("aliases", {})
-        self.elsewhere = resources.get("elsewhere", {})
-        self.other_edition = resources.get("other_edition", self.other_edition)
-        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "markdown":
@@ -232,12 +171,14 @@ class RenderMarkdown(Preprocessor):
                 inline.children[:0] = [html_token(f'<span class="number">{number}</span> ')]
                 number = None
             if token.children:
-                token.children = self.inline(token.children, results, index, cell)
+                token.children = self.inline(token.children, results, index, cell, resources)
         cell.source = md.renderer.render(tokens, md.options, {})
         cell.metadata["rendered"] = True
         return cell, resources
 
-    def inline(self, children, results, index, cell):
+    def inline(self, children, results, index, cell, resources):
+        """Links to a cell (``#cell-id=…``) resolved with Numbering's ``labels`` and ``aliases`` and
+        the edition's ``elsewhere``; each ``{eval}`` role replaced by its value."""
         done, label, away = [], None, False
         for token in children:
             if is_eval(token):
@@ -245,15 +186,20 @@ class RenderMarkdown(Preprocessor):
             elif token.type == "link_open":  # a link to a labelled cell: to its id, its text its label
                 _, _, fragment = token.attrGet("href").partition("#")
                 target = fragment.removeprefix(CELL) if fragment.startswith(CELL) else None
-                label = self.labels.get(target) if target else None
+                label = resources.get("labels", {}).get(target) if target else None
                 if label:
-                    token.attrSet("href", f"#{self.aliases.get(target, target)}")
+                    token.attrSet("href", f"#{resources.get('aliases', {}).get(target, target)}")
                     done += [token, html_token(html.escape(label))]
                     continue
-                label = self.elsewhere.get(target) if target else None
-                if label:  # in the other edition only: text, not a link
-                    away = True
-                    elsewhere(done, label, self.other_edition)
+                label = resources.get("elsewhere", {}).get(target) if target else None
+                if label:  # in the other edition only: text naming it, once for two side by side
+                    away, labels = True, [label]
+                    if len(done) >= 2 and done[-1].content == ", " and done[-2].meta.get("elsewhere"):
+                        labels[:0] = done[-2].meta["elsewhere"]
+                        del done[-2:]
+                    edition = resources.get("other_edition", "the other edition")
+                    done.append(html_token(html.escape(f"{', '.join(labels)} in {edition}")))
+                    done[-1].meta["elsewhere"] = labels
                     continue
             elif label:  # the link's typed text ("§", "Table"), up to its end
                 label = None if token.type == "link_close" else label
@@ -264,31 +210,19 @@ class RenderMarkdown(Preprocessor):
         return done
 
     def value(self, expression: str, results: dict, index: int, cell) -> str:
-        problem = _failure(results.get(expression))
-        if problem and self.strict:
-            raise ExpressionError(index, cell.get("id", "?"), expression, problem)
-        if problem:
+        """An expression's stored result as HTML: escaped text, or the report's own links (checked:
+        myst.result_refusal); what is refused stops the rendering, strict or not."""
+        result = results.get(expression)
+        if _failure(result) and not self.strict and not refusal(expression):
             return f"<code>{html.escape(expression, quote=False)}</code>"
-        kind, text = shown(results[expression])
-        if kind == "markdown":
-            return parser().renderInline(text)
+        reason = problem(expression, result)
+        if reason:
+            raise ExpressionError(index, cell.get("id", "?"), expression, reason)
+        kind, text = shown(result)
         if kind == "text":
             quoted = html.escape(expression, quote=True)
             return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
         return text
-
-
-def elsewhere(done: list[Token], label: str, edition: str) -> None:
-    """Appends "<label> in <edition>", or joins the same words just before it."""
-    if (len(done) >= 2 and done[-1].type == "text" and done[-1].content == ", "
-            and done[-2].meta.get("elsewhere")):
-        labels = [*done[-2].meta["elsewhere"], label]
-        del done[-2:]
-    else:
-        labels = [label]
-    token = html_token(html.escape(f"{', '.join(labels)} in {edition}"))
-    token.meta["elsewhere"] = labels
-    done.append(token)
 
 
 def html_token(content: str) -> Token:
@@ -318,83 +252,86 @@ def mark_french(soup: BeautifulSoup) -> None:
     """Every « … » quotation in English prose gets lang="fr" (screen readers, hyphenation)."""
     for node in list(soup.find_all(string=FRENCH_QUOTE)):
         parent = node.parent
-        if parent is None or parent.name in ("script", "style", "code", "pre") or parent.find_parent(
-            attrs={"lang": "fr"}
-        ) or parent.get("lang") == "fr":
+        if (parent.name in ("script", "style", "code", "pre") or parent.get("lang") == "fr"
+                or parent.find_parent(attrs={"lang": "fr"})):
             continue
-        pieces, pos, text = [], 0, str(node)
-        for match in FRENCH_QUOTE.finditer(text):
-            pieces.append(text[pos:match.start()])
-            span = soup.new_tag("span", lang="fr")
-            span.string = match.group(0)
-            pieces.append(span)
-            pos = match.end()
-        pieces.append(text[pos:])
-        for piece in pieces:
-            if piece:
-                node.insert_before(piece)
-        node.extract()
-
-
-def section_name(element) -> str | None:
-    """How a back link names the section a heading opens: '§1.3', 'Appendix A', or its text."""
-    number = element.find(class_="number")
-    if number is None:
-        return element.get_text(" ", strip=True) or None
-    shown_as = number.get_text(strip=True).rstrip(".")
-    return shown_as if shown_as.startswith("Appendix") else f"§{shown_as}"
+        node.replace_with(BeautifulSoup(FRENCH_QUOTE.sub(
+            lambda quote: f'<span lang="fr">{quote[0]}</span>', html.escape(str(node), quote=False)),
+            "html.parser"))
 
 
 def link_back(soup: BeautifulSoup) -> None:
     """Each number link gets an id, and each quote it links to, links back to every mention.
 
-    A reader who follows a number to its French words (Appendix A) can return to the very place
-    they came from, without a script, footnote style: after the quote, ``↩`` and the sections
-    that mention it, each a link back (``a``, ``b``, … where a section mentions it more than once).
+    A reader who follows a number to its French words (Appendix A) can return to where they came
+    from, footnote style and without a script: after the quote, ``↩`` and the sections that
+    mention it, each a link back (``a``, ``b``… where a section mentions it more than once).
     """
     section, mentions = "the title block", {}
     for element in soup.find_all(["h1", "h2", "h3", "a"]):
-        if element.name != "a":
-            if "title" not in element.get("class", []):
-                section = section_name(element) or section
-            continue
         href = element.get("href", "")
-        if "num" in element.get("class", []) and href.startswith("#q-"):
-            found = mentions.setdefault(href[1:], [])
-            found.append(section)
-            element["id"] = f"ref-{href[1:]}-{len(found)}"
+        if element.name == "a" and "num" in element.get("class", []) and href.startswith("#q-"):
+            mentions.setdefault(href[1:], []).append(section)
+            element["id"] = f"ref-{href[1:]}-{len(mentions[href[1:]])}"
+        elif element.name != "a" and "title" not in element.get("class", []):  # '§1.3', 'Appendix A'
+            number = element.find(class_="number")
+            shown_as = number.get_text(strip=True).rstrip(".") if number else ""
+            section = (element.get_text(" ", strip=True) or section if number is None
+                       else shown_as if shown_as.startswith("Appendix") else f"§{shown_as}")
     for target, sections in mentions.items():
-        mark = soup.find(id=target)
+        mark, groups = soup.find(id=target), {}
         if mark is None:
             continue
-        backs = soup.new_tag("span", attrs={"class": "backrefs", "lang": "en"})
-        arrow = soup.new_tag("span", attrs={"aria-hidden": "true"})
-        arrow.string = "↩"
-        backs.extend([" ", arrow])
-        groups = {}
         for index, where in enumerate(sections, 1):
-            groups.setdefault(where, []).append(index)
-        for n, (where, indices) in enumerate(groups.items()):
-            backs.append(" · " if n else "\u00a0")  # the arrow never ends a line alone
+            groups.setdefault(html.escape(where), []).append(index)
+        links = []
+        for where, indices in groups.items():
+            link = '<a aria-label="back to {}" href="#ref-' + target + '-{}">{}</a>'
             if len(indices) == 1:
-                link = soup.new_tag("a", href=f"#ref-{target}-{indices[0]}",
-                                    attrs={"aria-label": f"back to {where}"})
-                link.string = where
-                backs.append(link)
+                links.append(link.format(where, indices[0], where))
                 continue
-            backs.append(where)
-            for k, index in enumerate(indices):
-                letter = "abcdefghijklmnopqrstuvwxyz"[k] if k < 26 else str(k + 1)
-                link = soup.new_tag("a", href=f"#ref-{target}-{index}",
-                                    attrs={"aria-label": f"back to {where}, mention {letter}"})
-                link.string = letter
-                backs.extend([" ", link])
-        mark.insert_after(backs)
+            letters = [chr(97 + k) if k < 26 else str(k + 1) for k in range(len(indices))]
+            links.append(where + "".join(" " + link.format(f"{where}, mention {letter}", index, letter)
+                                         for letter, index in zip(letters, indices, strict=True)))
+        # the arrow never ends a line alone (\u00a0)
+        mark.insert_after(BeautifulSoup('<span class="backrefs" lang="en"> <span aria-hidden="true">↩</span>'
+                                        f'\u00a0{" · ".join(links)}</span>', "html.parser"))
+
+
+EMBEDDED = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,", re.IGNORECASE)
+
+
+def url_kept(tag: str, name: str, value: str) -> str | None:
+    """An image's src only if the image is embedded; a link never to a data: URL."""
+    if name == "src":
+        return value if EMBEDDED.match(value) else None
+    return None if name == "href" and value.strip().lower().startswith("data:") else value
+
+
+# The allow-list: the tags and attributes both built editions use, and what Markdown writes. No
+# script, style, event handler, form, frame or SVG; a URL only in a link (http, https, mailto or
+# within the page) or an image embedded in the page: nothing is fetched from elsewhere.
+SANITISER = nh3.Cleaner(
+    tags={"a", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl", "dt",
+          "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li",
+          "mark", "nav", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table",
+          "tbody", "td", "tfoot", "th", "thead", "tr", "ul"},
+    attributes={"*": {"class", "id", "lang", "role", "tabindex", "title"}, "a": {"href"},
+                "img": {"src", "alt"}, "ol": {"start"}, "td": {"colspan", "rowspan", "valign"},
+                "th": {"colspan", "rowspan", "valign"}},
+    tag_attribute_values={"tr": {"style": {"text-align: right;"}}},  # pandas' header rows
+    generic_attribute_prefixes={"aria-", "data-"}, link_rel=None,
+    url_schemes={"http", "https", "mailto", "data"}, attribute_filter=url_kept)
 
 
 def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
-    """The finished HTML, and the links that point nowhere on the page (text, if unlink_broken)."""
-    soup = BeautifulSoup(page, "html.parser")
+    """The finished page, its <main> (every cell, Markdown and outputs alike) allow-listed; and the
+    links that point nowhere on it (made text, if unlink_broken)."""
+    head, opened, rest = page.partition("<main>")
+    body, closed, tail = rest.rpartition("</main>")
+    if not closed:  # fail closed: the template holds every cell in one <main>
+        raise ValueError("the page has no <main>…</main> to sanitise")
+    soup = BeautifulSoup(head + opened + SANITISER.clean(body) + closed + tail, "html.parser")
     mark_french(soup)
     broken = localise(soup, unlink_broken)
     link_back(soup)

@@ -1,31 +1,24 @@
-"""The PDF: tagged (PDF/UA-1), with the language of every passage, byte-identical on rebuild.
-
-WeasyPrint writes the structure tree, the document language and the figures' alternative
-texts for PDF/UA. It does not yet carry an element's own ``lang`` into its structure element,
-so French quotations would be read by screen readers as English: ``_with_languages`` adds
-``/Lang`` to the structure element of every box whose HTML element has a ``lang`` other than
-the document's. Tests check the structure tree, the languages and the alternative texts.
-"""
+"""The PDF: tagged (PDF/UA-1, by WeasyPrint), with the language of every passage, byte-identical on
+rebuild, and nothing fetched but the page's own data: URLs."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-# WeasyPrint 70 subsets fonts with HarfBuzz, which adds no time; a variable or colour font goes
-# through fontTools, which stamps the font with the time of the build unless SOURCE_DATE_EPOCH is
-# set. The build's environment sets it (the Makefile's exports, and the build's main before
-# anything imports fontTools) to the project's fixed time, the conference's first day (2024-09-04
-# UTC). A PDF exported from JupyterLab gets it if the server was started with it (make lab).
+from tashkent_report.config import ROOT
+
+# fontTools stamps a font it subsets with the time unless SOURCE_DATE_EPOCH is set: the build's
+# environment sets it (Makefile, the build's main; make lab) to the conference's first day.
 SOURCE_DATE_EPOCH = "1725408000"
 VARIANT = "pdf/ua-1"
 
 
 @contextmanager
 def _with_languages():
-    # WeasyPrint has no public way to add an element's own /Lang to its structure element (its
-    # finisher sees the finished structure tree without the HTML elements behind it): this wraps
-    # its private tags._build_box_tree. Pinned by tests/test_private_names.py, which fails on any
-    # other WeasyPrint version; PDF/UA requests are gathered upstream in Kozea/WeasyPrint#2482.
+    # WeasyPrint does not carry an element's own lang into its structure element, and has no
+    # public way to (its finisher sees the structure tree without the HTML elements behind it):
+    # this wraps its private tags._build_box_tree to add /Lang. Pinned by tests/test_private_names.py
+    # (fails on any other WeasyPrint version); PDF/UA requests gathered in Kozea/WeasyPrint#2482.
     import pydyf
     from weasyprint.pdf import tags
 
@@ -47,9 +40,10 @@ def _with_languages():
         tags._build_box_tree = original
 
 
-def write_pdf(html: str, base_url: str) -> bytes:
-    """A4 PDF/UA-1 of the HTML (WeasyPrint), the same bytes for the same HTML."""
-    from weasyprint import HTML
+def write_pdf(html: str, base_url: str = str(ROOT)) -> bytes:
+    """A4 PDF/UA-1 of a finished report page, the same bytes for the same HTML."""
+    from weasyprint import HTML, URLFetcher
 
     with _with_languages():
-        return HTML(string=html, base_url=base_url).write_pdf(pdf_variant=VARIANT)
+        return HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols={"data"})
+                    ).write_pdf(pdf_variant=VARIANT)
