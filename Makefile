@@ -32,18 +32,19 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # rebuilds byte-identical, for make report, make test and make lab alike. A value set is kept.
 export SOURCE_DATE_EPOCH ?= 1725408000
 
-.PHONY: FORCE help venv data report readme-images axe test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
+.PHONY: FORCE help venv data report publish-docs readme-images axe test announce-test test-slow test-all fuzz bench mutate lint lab lab-links execute locate annotations clean clean-venv
 
 help:
 	@echo "make data     check data/ (if it changed) and write the checked tables to processed/"
 	@echo "make report   build reports/report.html and reports/report.pdf"
 	@echo "make report ARGS='--timeout 300 --debug'  a longer cell time limit; tracebacks of failures"
+	@echo "make publish-docs  the readers' PDF copied to docs/report.pdf, which the README links to (commit it; make test fails when it is stale)"
 	@echo "make readme-images  the README's pictures in docs/ (page 1 of the PDF, one chart; needs pdftoppm)"
 	@echo "make axe      axe-core on reports/report.html at 390 and 1280 px (system Chromium; npm ci of the pinned axe-core)"
 	@echo "make test     ruff, actionlint, lint-imports, the fast tests and strict nbval on notebooks/ (about 1 min; more under load)"
 	@echo "make test-slow  whole builds, fault injection, tests of other tools (CI runs them after make test; about 3-4 min)"
 	@echo "make test-all the fast tests on Python 3.11, 3.12 and 3.13 (nox, one environment each in .nox/)"
-	@echo "make lab      open JupyterLab on the project"
+	@echo "make lab      open JupyterLab on the project (ARGS='--no-browser --port 8899' for jupyter lab)"
 	@echo "make lab-links  follow the notebooks' links in JupyterLab in Chromium (LAB_LINKS='--first-open')"
 	@echo "make bench    make test against plain nbval, make report against the naive nbconvert loop (BENCH='--runs 3 --fresh')"
 	@echo "make fuzz     a long random fuzz of the data loaders (FUZZ_EXAMPLES, default 1000)"
@@ -101,6 +102,14 @@ data: $(STAMP)
 report: $(STAMP)
 	$(BIN)/python -m tashkent_report.render $(ARGS)
 
+# The readers' PDF committed as docs/report.pdf, so that the README links to a report anyone can
+# read without building it, with docs/report.json recording the inputs it was built from. A fast
+# test fails once the notebooks, data or package change (run this again and commit docs/), a slow
+# one unless a fresh build is the committed copy byte for byte. Builds the report first if need be.
+publish-docs: $(STAMP)
+	$(BIN)/python -m tashkent_report.render
+	$(BIN)/python docs/report_copy.py
+
 # The README's pictures in docs/: page 1 of reports/report.pdf (pdftoppm) and a copy of one chart
 # of figures/ (README_CHART), with docs/readme-images.json recording what they show. A fast test
 # fails once figures/ holds another chart, a slow one once page 1 of a fresh build reads or looks
@@ -129,9 +138,12 @@ axe: report $(AXE)
 # Whole builds, fault injection in a subprocess and tests of other projects' tools (marker "slow":
 # a test using a whole-build fixture is slow too, see tests/conftest.py) are left to test-slow,
 # which CI runs too. `make bench` compares make test with plain `pytest --nbval notebooks/`.
-test: $(STAMP) lint
-	@echo "make test: the fast tests and strict nbval on 2 workers, about 1 minute on a quiet 2-core machine (make test-slow for the rest)"
+# The time it takes is printed first, before lint (make builds prerequisites left to right).
+test: $(STAMP) announce-test lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" --nbval --nbval-current-env tests notebooks
+
+announce-test:
+	@echo "make test: ruff, actionlint and lint-imports, then the fast tests and strict nbval on 2 workers: about 1 minute on a quiet 2-core machine, more under load (make test-slow for the rest)"
 
 test-slow: $(STAMP)
 	@echo "make test-slow: whole builds, fault injection and other tools' tests on 2 workers, 3 to 4 minutes on a quiet 2-core machine"
@@ -166,8 +178,11 @@ lint: $(STAMP)
 	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
 	$(BIN)/lint-imports
 
+# ARGS go to jupyter lab (make lab ARGS='--no-browser --port 8899'). Jupyter refuses to run as
+# root without --allow-root: as root (a container, Binder-like images) it is added, with a note.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	@if [ "$$(id -u)" = 0 ]; then echo "make lab: running as root, so with --allow-root (Jupyter refuses root without it)"; fi
+	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)
 
 # Where the notebooks' links land in JupyterLab, clicked in the system Chromium (a measurement,
 # not a test: it depends on when JupyterLab finishes drawing). LAB_LINKS='--first-open' clicks

@@ -436,3 +436,43 @@ def test_changelog_dates_are_commit_dates():
 def test_changelog_check_rejects(text):
     with pytest.raises(AssertionError):
         changelog_dates(text)
+
+
+# What `jupyter nbconvert --to FORMAT notebooks/NN-x.ipynb` writes beside the notebook (measured with
+# nbconvert 7: each stock format, the project's report and reportPDF), pictures in NN-x_files/.
+EXPORTS = ["00-key-findings.html", "00-key-findings.slides.html", "00-key-findings.pdf", "00-key-findings.md",
+           "00-key-findings.tex", "00-key-findings.rst", "00-key-findings.asciidoc", "00-key-findings.py",
+           "00-key-findings.txt", "00-key-findings.nbconvert.ipynb", "00-key-findings.report.html",
+           "00-key-findings.report.pdf", "01-participation_files/01-participation_3_0.svg"]
+
+
+def test_exports_beside_a_notebook_are_ignored_and_the_notebooks_are_not():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    paths = [f"notebooks/{name}" for name in [*EXPORTS, "00-key-findings.ipynb"]]
+    result = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], input="\n".join(paths) + "\n",
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.split() == paths[:-1], "an export git would offer to commit, or an ignored notebook"
+
+
+def lab_links():
+    """tools/lab_links.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("lab_links", ROOT / "tools" / "lab_links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("spot, scroll_top, expected", [
+    ({"top": 0, "height": 120, "view": 779, "scrollTop": 1909}, None, True),      # scrolled to the top
+    ({"top": 689, "height": 120, "view": 779, "scrollTop": 0}, None, False),      # its bottom below the view
+    ({"top": -10, "height": 120, "view": 779, "scrollTop": 500}, None, False),    # its top above the view
+    ({"top": 0, "height": 30, "view": 779, "scrollTop": 377}, 0, True),           # in view at the top already
+    ({"top": 0, "height": 120, "view": 779, "scrollTop": 1634}, 0, False),        # far below at the top
+    ({"top": 150, "height": 2000, "view": 779, "scrollTop": 900}, None, True),  # a tall cell, top high
+    ({"top": 400, "height": 2000, "view": 779, "scrollTop": 900}, None, False),
+    ({"top": 0, "height": 0, "view": 0, "scrollTop": 0}, None, False),            # a hidden tab
+    (None, None, False),
+], ids=["landed", "cut-off", "above", "was-in-view", "was-out-of-view", "tall", "tall-low", "hidden", "none"])
+def test_lab_links_counts_a_target_in_view_only_inside_the_view(spot, scroll_top, expected):
+    assert lab_links().in_view(spot, scroll_top) is expected
