@@ -69,3 +69,20 @@ def test_supported_pythons_are_stated_alike():
     assert "for p in python3.11 python3.12 python3.13 python3" in makefile
     assert "(3, 11) <= sys.version_info[:2] < (3, 14)" in makefile
     assert "Python 3.11, 3.12 or 3.13" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_export_beside_a_chapter_is_no_chapter_and_no_input(tmp_path, monkeypatch):
+    """jupyter nbconvert --to notebook writes NN-name.nbconvert.ipynb beside the chapter: the build
+    neither runs it as a chapter nor lets it change the inputs' hash."""
+    import shutil
+
+    from tashkent_report.config import NOTEBOOKS, chapters
+    from tashkent_report.render import meta
+
+    folder = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(".*", "*.*.ipynb"))
+    monkeypatch.setattr(meta, "INPUT_GLOBS", [("notebooks", folder, meta.CHAPTERS)])
+    before = meta.fingerprint()
+    shutil.copy(folder / "00-key-findings.ipynb", folder / "00-key-findings.nbconvert.ipynb")
+    assert "00-key-findings.nbconvert.ipynb" not in [p.name for p in chapters(folder)]
+    assert meta.fingerprint() == before

@@ -43,5 +43,6 @@ EXECUTED_VARIABLE = "TASHKENT_EXECUTED_NOTEBOOKS"
 
 
 def chapters(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The report's chapters, in the order their numbers give."""
-    return sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+    """The report's chapters, in the order their numbers give (NN-name.ipynb; never an export such as
+    nbconvert's NN-name.nbconvert.ipynb beside them)."""
+    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb") if "." not in p.stem)

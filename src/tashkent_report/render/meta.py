@@ -7,14 +7,14 @@ from pathlib import Path
 
 from tashkent_report import __version__
 from tashkent_report import inputs as hashed_inputs
-from tashkent_report.config import DATA, NOTEBOOKS, PACKAGE, ROOT, relative
+from tashkent_report.config import DATA, NOTEBOOKS, PACKAGE, ROOT, chapters, relative
 from tashkent_report.errors import BuildError
 
 # Everything a build reads, each under a fixed label and its path below the folder (two clones of one
 # commit, wherever they sit, have one fingerprint). In data/, only the declared inputs: the data
 # package's descriptor, the files its resources name and the numeral allow-list; no editor junk.
-DECLARED = "the data package's files"
-INPUT_GLOBS = [("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"), ("data", DATA, DECLARED),
+DECLARED, CHAPTERS = "the data package's files", "the chapters"
+INPUT_GLOBS = [("notebooks", NOTEBOOKS, CHAPTERS), ("data", DATA, DECLARED),
                ("package", PACKAGE, "**/*.py"), ("package", PACKAGE, "render/templates/**/*"),
                ("root", ROOT, "requirements.txt"), ("root", ROOT, "pyproject.toml")]
 
@@ -22,6 +22,8 @@ INPUT_GLOBS = [("notebooks", NOTEBOOKS, "[0-9][0-9]-*.ipynb"), ("data", DATA, DE
 def fingerprint() -> str:
     """sha256 over the names and bytes of every input of the build, wherever the project sits."""
     def found(folder: Path, pattern: str) -> list[Path]:
+        if pattern == CHAPTERS:
+            return chapters(folder)
         if pattern == DECLARED:
             return hashed_inputs.data_files(folder / "datapackage.json", also=["audit/report_numbers.csv"])
         return hashed_inputs.files(folder, pattern)
