@@ -294,8 +294,8 @@ def test_a_slow_expression_is_named_by_its_markdown_cell(tmp_path):
     nbformat.write(nb, path)
     with pytest.raises(BuildError) as caught:
         build.execute(path, timeout=2)
-    assert str(caught.value) == (f"{path}, cell 3 (id {nb.cells[2].id}), the expression {{eval}}`slow.seconds` "
-                                 "was still running after the 2 s cell time limit")
+    assert str(caught.value) == (f"{path}, cell 3 (id {nb.cells[2].id}), the expression "
+                                 "{eval}`slow.seconds` was still running after the 2 s cell time limit")
     assert "--timeout" in caught.value.hint
 
 
