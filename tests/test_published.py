@@ -57,7 +57,7 @@ def test_a_stale_or_replaced_copy_is_named(tmp_path, monkeypatch):
 def test_the_readme_first_screen_links_to_the_committed_copy():
     first_screen = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:40])
     assert "[`docs/report.pdf`](docs/report.pdf)" in first_screen
-    assert "github.io" in first_screen and ".github/workflows/pages.yml" in first_screen
+    assert "Pages site" in first_screen and ".github/workflows/pages.yml" in first_screen
 
 
 @pytest.mark.slow
