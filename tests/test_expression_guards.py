@@ -3,7 +3,8 @@
 The four hostile probes of issue 28, each on a small notebook in a real kernel: before, each ran
 (a file written, a shell command run, 10 MB published, a script inserted) and the build exited 0;
 now each stops the build with one message naming the notebook, the cell and the expression, and
-the code in the prose never reaches the kernel.
+the code in the prose never reaches the kernel. The probes start kernels: they are slow tests
+(make test-slow, which CI runs); the rule itself is tested fast, expression by expression.
 """
 
 import nbformat
@@ -73,6 +74,7 @@ def test_anything_that_computes_is_refused_with_its_reason(expression, reason):
 
 # The four probes of issue 28, in a kernel: nothing runs, one message names notebook, cell, expression.
 
+@pytest.mark.slow  # a kernel runs the probe: fault injection, make test-slow
 def test_a_file_write_in_prose_is_refused_before_it_runs(tmp_path):
     target = tmp_path / "x.txt"
     probe = f'open({str(target)!r}, "w").write("pwned")'
@@ -83,6 +85,7 @@ def test_a_file_write_in_prose_is_refused_before_it_runs(tmp_path):
     assert not target.exists()
 
 
+@pytest.mark.slow  # a kernel runs the probe: fault injection, make test-slow
 def test_a_shell_command_in_prose_is_refused_before_it_runs(tmp_path):
     target = tmp_path / "y.txt"
     path = write(tmp_path, nbformat.v4.new_markdown_cell(
@@ -93,6 +96,7 @@ def test_a_shell_command_in_prose_is_refused_before_it_runs(tmp_path):
     assert not target.exists()
 
 
+@pytest.mark.slow  # a kernel runs the probe: fault injection, make test-slow
 def test_ten_megabytes_in_prose_are_refused_computed_there_or_named(tmp_path):
     path = write(tmp_path, nbformat.v4.new_markdown_cell('{eval}`"x" * 10_000_000`'))
     assert "is refused: it holds an operator" in stopped(path)
@@ -104,6 +108,7 @@ def test_ten_megabytes_in_prose_are_refused_computed_there_or_named(tmp_path):
     assert len(message) < 1000
 
 
+@pytest.mark.slow  # a kernel runs the probe: fault injection, make test-slow
 def test_a_script_from_an_expression_is_refused_and_a_forged_mark_does_not_pass_it(tmp_path):
     probe = "{eval}`IPython.display.HTML('<script>alert(1)</script>')`"
     path = write(tmp_path, nbformat.v4.new_markdown_cell(probe))

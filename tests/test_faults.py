@@ -282,6 +282,7 @@ def test_each_kernel_failure_names_notebook_and_cell():
         assert hint in error.hint
 
 
+@slow
 def test_a_slow_expression_is_named_by_its_markdown_cell(tmp_path):
     """nbclient's on_cell_start fires for Markdown cells too: a slow {eval} is blamed on its own cell
     and expression, not on the code cell before it."""
@@ -299,6 +300,7 @@ def test_a_slow_expression_is_named_by_its_markdown_cell(tmp_path):
     assert "--timeout" in caught.value.hint
 
 
+@slow
 def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_notebook(tmp_path):
     """The auditing chapter's kernel starts beside the others, its cells wait for them: it reads them
     executed; if one fails, the message names that one, not the auditor."""
