@@ -25,6 +25,7 @@ from traitlets.config.loader import JSONFileConfigLoader
 
 from tashkent_report.config import NOTEBOOKS, ROOT
 from tashkent_report.render.expressions import ExpressionError, ShowExpressions, as_markdown, role_spans
+from tests.test_expression_guards import ok, stored_cell
 
 CONFIG = ROOT / "tools" / "jupyter" / "jupyter_nbconvert_config.json"
 FINDINGS = NOTEBOOKS / "00-key-findings.ipynb"
@@ -79,17 +80,6 @@ def test_make_venv_installs_the_file_for_nbconvert_and_for_jupyterlabs_export_me
         assert (ROOT / ".venv" / "etc" / "jupyter" / name).read_bytes() == CONFIG.read_bytes(), name
 
 
-def markdown_cell(source, *results):
-    cell = nbformat.v4.new_markdown_cell(source)
-    cell.id = "prose"
-    cell.metadata["user_expressions"] = [{"expression": e, "result": r} for e, r in results]
-    return cell
-
-
-def ok(data, metadata=None):
-    return {"status": "ok", "data": data, "metadata": metadata or {}}
-
-
 def test_roles_are_placed_in_the_source_not_mentions_in_code():
     source = "A {eval}`n` and ``{eval}`n` `` and `{eval}` and {eval}`cite(\"a\")`.\n{eval}`m`"
     assert [expression for _, _, expression in role_spans(source)] == ["n", 'cite("a")', "m"]
@@ -104,13 +94,13 @@ def test_a_result_is_escaped_text_or_markdown_links():
 
 
 def test_the_stock_preprocessor_refuses_what_the_build_refuses_and_shows_a_missing_result_as_code():
-    cell = markdown_cell("{eval}`page`", ("page", ok({"text/html": "<script>alert(1)</script>"})))
+    cell = stored_cell("{eval}`page`", ("page", ok({"text/html": "<script>alert(1)</script>"})))
     with pytest.raises(ExpressionError, match="cell 3 .id prose.: the expression {eval}`page` shows HTML"):
         ShowExpressions().preprocess_cell(cell, {}, 2)
-    cell = markdown_cell('{eval}`__import__("os").system("id")`')
+    cell = stored_cell('{eval}`__import__("os").system("id")`')
     with pytest.raises(ExpressionError, match="is refused"):
         ShowExpressions().preprocess_cell(cell, {}, 2)
-    done, _ = ShowExpressions().preprocess_cell(markdown_cell("{eval}`n` states"), {}, 0)
+    done, _ = ShowExpressions().preprocess_cell(stored_cell("{eval}`n` states"), {}, 0)
     assert done.source == "`n` states"
 
 
