@@ -321,7 +321,8 @@ def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_n
 
 def test_a_pdf_worker_that_fails_is_named(monkeypatch):
     """The PDF is laid out in a process of its own: its failure is one BuildError, not a broken pipe."""
-    monkeypatch.setattr(build, "PDF_WORKER", "import sys; sys.exit('no WeasyPrint here')")
+    failing = [sys.executable, "-c", "import sys; sys.exit('no WeasyPrint here')"]
+    monkeypatch.setattr(build, "PDF_WORKER", failing)
     with build.pdf_worker() as render, pytest.raises(BuildError, match="render the PDF: no WeasyPrint"):
         render("<p>x</p>" * 100_000)()
 

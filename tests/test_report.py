@@ -10,6 +10,7 @@ import pytest
 from tashkent_report.config import NOTEBOOKS
 from tashkent_report.render import pipeline as build
 from tashkent_report.render import publish
+from tashkent_report.render.pdf import write_pdf
 
 
 class ExternalRefs(HTMLParser):
@@ -69,7 +70,7 @@ def render_committed(analyst: bool = True):
     facts = load_facts()
     meta = build.report_meta(facts.article, build.fingerprint(), facts.events)
     html = build.to_html(book, meta)
-    return html, build.to_html(book, meta, analyst=True) if analyst else None, build.to_pdf(html)
+    return html, build.to_html(book, meta, analyst=True) if analyst else None, write_pdf(html)
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +201,9 @@ def test_pdf_does_not_depend_on_the_clock(monkeypatch):
 
     html = '<html lang="en"><body><p>Tashkent, quelque 250 représentants</p></body></html>'
     monkeypatch.setattr(clock.time, "time", lambda: 1_800_000_000.0)
-    early = build.to_pdf(html)
+    early = write_pdf(html)
     monkeypatch.setattr(clock.time, "time", lambda: 1_900_000_000.0)
-    assert build.to_pdf(html) == early
+    assert write_pdf(html) == early
 
 
 def _structure(reader):
@@ -380,10 +381,10 @@ def test_the_stray_page_check_finds_what_it_should():
             '<p style="height: 8.5cm">Text.</p><table><caption>Table 1. Alone.</caption>'
             f'<tbody>{rows}</tbody></table>'
             '<h2>A heading</h2><div class="tall">A figure.</div></body></html>')
-    found = stray_pages(build.to_pdf(html))
+    found = stray_pages(write_pdf(html))
     assert any("only table caption" in f or "ends with a table caption" in f for f in found), found
     assert any("ends with a heading" in f for f in found), found
-    assert stray_pages(build.to_pdf('<html lang="en"><body><h1>T</h1><p>Text.</p></body></html>')) == []
+    assert stray_pages(write_pdf('<html lang="en"><body><h1>T</h1><p>Text.</p></body></html>')) == []
 
 
 def test_pdf_has_no_stray_page(built):

@@ -47,3 +47,10 @@ def write_pdf(html: str, base_url: str = str(ROOT)) -> bytes:
     with _with_languages():
         return HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols={"data"})
                     ).write_pdf(pdf_variant=VARIANT)
+
+
+if __name__ == "__main__":  # the build's PDF worker (pipeline.pdf_worker): the page on stdin, the PDF out
+    import sys
+
+    if page := sys.stdin.buffer.read().decode():
+        sys.stdout.buffer.write(write_pdf(page))

@@ -29,13 +29,8 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOING = [""]  # the step under way, for the message of an interrupted build
 DONE = [""]  # what a finished build left, for a signal that comes after it
 notebooks = chapters  # the chapters, in the order their numbers give
-# As exporters.write_pdf, in a process of its own (pdf_worker): same HTML and SOURCE_DATE_EPOCH, same bytes.
-PDF_WORKER = """import sys
-from tashkent_report.config import ROOT
-from tashkent_report.render.pdf import write_pdf
-html = sys.stdin.buffer.read().decode()
-if html:
-    sys.stdout.buffer.write(write_pdf(html, base_url=str(ROOT)))"""
+# pdf.write_pdf as the exporters call it, in a process of its own: same HTML and SOURCE_DATE_EPOCH.
+PDF_WORKER = [sys.executable, "-m", "tashkent_report.render.pdf"]
 
 
 @contextmanager
@@ -105,20 +100,13 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
         raise BuildError(str(exc)) from exc
 
 
-def to_pdf(html: str) -> bytes:
-    """The A4 PDF (the one `jupyter nbconvert --to reportPDF` writes), clock-independent."""
-    from tashkent_report.render.exporters import write_pdf
-
-    return write_pdf(html)
-
-
 @contextmanager
 def pdf_worker():
     """``render(html)`` -> ``result()``, the PDF: laid out by a process started now, which imports
     WeasyPrint while the notebooks run and lays the PDF out while this one renders the analysts'
     edition. In a session of its own: a Ctrl-C is this process's to handle, which kills it."""
     errors = tempfile.TemporaryFile()
-    worker = subprocess.Popen([sys.executable, "-c", PDF_WORKER], stdin=subprocess.PIPE,
+    worker = subprocess.Popen(PDF_WORKER, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=errors, start_new_session=True)
 
     def render(html: str):
