@@ -40,7 +40,8 @@ class ExpressionError(Exception):
         super().__init__(f"cell {index + 1} (id {cell_id}): the expression {{eval}}`{expression}` {detail}")
 
 
-def _failure(result: dict | None) -> str | None:
+def result_failure(result: dict | None) -> str | None:
+    """Why a stored result is missing or failed, or None."""
     if result is None:
         return "has no result: run the notebook (make execute, or Run All in JupyterLab and save)"
     if result.get("status") != "ok":
@@ -48,10 +49,17 @@ def _failure(result: dict | None) -> str | None:
     return None
 
 
-def problem(expression: str, result: dict | None) -> str | None:
+def problem(expression: str, result: dict | None, strict: bool = True) -> str | None:
     """Why an expression's stored result is not shown, or None: the expression is not a value to
-    read, it has no result or a failed one, or its result is not one prose shows."""
-    return refusal(expression) or _failure(result) or result_refusal(result)
+    read, its result is not one prose shows, or (``strict``) it has no result or a failed one.
+    Not strict, a missing or failed result is no problem: it is shown as the expression, as code."""
+    reason = refusal(expression)
+    if reason:
+        return reason
+    failed = result_failure(result)
+    if failed:
+        return failed if strict else None
+    return result_refusal(result)
 
 
 class EvaluatesExpressions(HasTraits):
@@ -83,7 +91,7 @@ class EvaluatesExpressions(HasTraits):
             {"expression": expression, "result": results.get(key)} for key, expression in asked.items()
         ]
         for item in cell.metadata[METADATA]:
-            reason = _failure(item["result"]) or result_refusal(item["result"])
+            reason = problem(item["expression"], item["result"])
             if reason:
                 raise ExpressionError(cell_index, cell.get("id", "?"), item["expression"], reason)
 
@@ -166,11 +174,10 @@ class ShowExpressions(Preprocessor):
         results, source = stored(cell), cell.source
         for start, end, expression in reversed(spans):
             result = results.get(expression)
-            reason = refusal(expression) or (result_refusal(result) if result and result.get("status") == "ok"
-                                             else (_failure(result) if self.strict else None))
+            reason = problem(expression, result, self.strict)
             if reason:
                 raise ExpressionError(index, cell.get("id", "?"), expression, reason)
-            shown_as = as_markdown(result) if result and result.get("status") == "ok" else f"`{expression}`"
+            shown_as = f"`{expression}`" if result_failure(result) else as_markdown(result)
             source = source[:start] + shown_as + source[end:]
         cell.source = source
         return cell, resources

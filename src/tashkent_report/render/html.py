@@ -19,8 +19,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern for the audit and the HTML
-from tashkent_report.analysis.myst import is_eval, options, parser, refusal, shown, stored
-from tashkent_report.render.expressions import ExpressionError, _failure, problem
+from tashkent_report.analysis.myst import is_eval, options, parser, shown, stored
+from tashkent_report.render.expressions import ExpressionError, problem, result_failure
 
 BOOK_CELL = re.compile(r"^n(\d\d)-")
 CELL = "cell-id="  # JupyterLab's fragment for a cell
@@ -213,11 +213,11 @@ class RenderMarkdown(Preprocessor):
         """An expression's stored result as HTML: escaped text, or the report's own links (checked:
         myst.result_refusal); what is refused stops the rendering, strict or not."""
         result = results.get(expression)
-        if _failure(result) and not self.strict and not refusal(expression):
-            return f"<code>{html.escape(expression, quote=False)}</code>"
-        reason = problem(expression, result)
+        reason = problem(expression, result, self.strict)
         if reason:
             raise ExpressionError(index, cell.get("id", "?"), expression, reason)
+        if result_failure(result):  # not yet run (not strict): the expression, as code
+            return f"<code>{html.escape(expression, quote=False)}</code>"
         kind, text = shown(result)
         if kind == "text":
             quoted = html.escape(expression, quote=True)
