@@ -41,6 +41,9 @@ def test_dropped_points_are_those_another_version_carries():
     assert message.dropped_by_all(matrix, ["uza_fr", "long"]) == []  # long drops none
     assert message.dropped_by_all(matrix.drop(columns="long"), ["uza_fr"]) == []  # short carries none
     assert list(message.article_links(coverage)["statement"]) == ["s1"]
+    labelled = points.assign(label=["second", "first", "third"])
+    assert message.dropped_phrase(labelled, matrix, ["uza_fr", "short"]) == "second; third"
+    assert message.dropped_phrase(labelled, matrix, ["uza_fr", "long"]) == ""
 
 
 def test_figures_across_sources_reads_same_different_absent():

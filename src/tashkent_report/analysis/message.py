@@ -55,6 +55,14 @@ def dropped_by_all(matrix: pd.DataFrame, versions: list[str]) -> list[str]:
     return [p for p in matrix.index if all(p in d for d in dropped)]
 
 
+def dropped_phrase(points: pd.DataFrame, matrix: pd.DataFrame, versions: list[str]):
+    """The points every one of ``versions`` drops (:func:`dropped_by_all`), by label: a phrase for prose."""
+    from tashkent_report.analysis.prose import Phrase
+
+    label = points.set_index("id")["label"]
+    return Phrase("; ".join(label[p] for p in dropped_by_all(matrix, versions)))
+
+
 def article_links(coverage: pd.DataFrame, article: str = "uza_fr") -> pd.DataFrame:
     """Each point the article carries, with the article's statement that carries it."""
     rows = coverage[(coverage["version"] == article) & coverage["coverage"].isin(CARRIED)]
