@@ -1,30 +1,14 @@
-"""MyST inline expressions: numbers in Markdown prose as ``{eval}`name```, computed by the kernel.
-
-A Markdown cell states a number by naming a value that a code cell above it computed:
-``{eval}`fig.delegations` delegations``. JupyterLab with jupyterlab-myst evaluates each
-expression in the notebook's kernel and stores the results in the cell's metadata,
-``user_expressions``: one ``{"expression": ..., "result": {"status", "data", "metadata"}}`` per
-occurrence, in order, each result as the kernel returned it (jupyterlab-myst 2.7.0 sends them as
-``user_expressions`` keyed "0", "1", … and stores the reply's in that order); Jupyter Book 2 and
-mystmd render from that metadata.
-
-The build does the same through the same protocol (an ``execute_request`` with
-``user_expressions``, sent as the cell's turn comes, so every expression sees what the cells
-above it defined, as after Run All), stores the results exactly as jupyterlab-myst stores them, and
-substitutes them when it renders (stock nbconvert would print the role's raw text; the
-environment's nbconvert configuration adds :class:`ShowExpressions` to the stock exporters).
-
-An expression only reads a value (``myst.refusal``): one that would compute is refused before
-anything is sent to the kernel. A result shows short text or the report's own links
-(``myst.result_refusal``). A refused expression or result, one that raised, or one with no stored
-result stops the build naming the cell.
+"""MyST inline expressions, ``{eval}`name```: evaluated in the notebook's kernel through the protocol
+jupyterlab-myst uses (``user_expressions`` in an ``execute_request``, sent as each Markdown cell's
+turn comes), stored in the cell's metadata as it stores them, and substituted when rendered (for
+nbconvert's stock exporters: :class:`ShowExpressions`). What may be shown: ``analysis.myst``.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
+from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 from nbconvert.preprocessors import ExecutePreprocessor, Preprocessor
 from traitlets import Bool, HasTraits, default
@@ -50,23 +34,26 @@ def result_failure(result: dict | None) -> str | None:
 
 
 def problem(expression: str, result: dict | None, strict: bool = True) -> str | None:
-    """Why an expression's stored result is not shown, or None: the expression is not a value to
-    read, its result is not one prose shows, or (``strict``) it has no result or a failed one.
-    Not strict, a missing or failed result is no problem: it is shown as the expression, as code."""
-    reason = refusal(expression)
-    if reason:
+    """Why an expression's result is not shown, or None; not ``strict``, a missing or failed result
+    is no problem (it is shown as the expression, as code)."""
+    if reason := refusal(expression):
         return reason
-    failed = result_failure(result)
-    if failed:
+    if failed := result_failure(result):
         return failed if strict else None
     return result_refusal(result)
 
 
+def checked(expression: str, results: dict, index: int, cell, strict: bool) -> dict | None:
+    """The expression's stored result to show, or None (not yet run, not ``strict``); else raises."""
+    result = results.get(expression)
+    if reason := problem(expression, result, strict):
+        raise ExpressionError(index, cell.get("id", "?"), expression, reason)
+    return None if result_failure(result) else result
+
+
 class EvaluatesExpressions(HasTraits):
-    """A mixin for nbclient's NotebookClient (and nbconvert's ExecutePreprocessor): nbclient's
-    public ``on_cell_start`` hook, which fires for every cell before Markdown ones are skipped,
-    evaluates a Markdown cell's expressions in the kernel and stores their results in its metadata.
-    """
+    """A mixin for nbclient's NotebookClient: its public ``on_cell_start`` hook, which fires for
+    every cell before Markdown ones are skipped, evaluates and stores a Markdown cell's expressions."""
 
     @default("on_cell_start")
     def _evaluate_on_cell_start(self):
@@ -80,10 +67,10 @@ class EvaluatesExpressions(HasTraits):
             cell.metadata.pop(METADATA, None)
             return
         for expression in found:  # nothing reaches the kernel that is not a value to read
-            reason = refusal(expression)
-            if reason:
+            if reason := refusal(expression):
                 raise ExpressionError(cell_index, cell.get("id", "?"), expression, reason)
-        asked = {str(i): expression for i, expression in enumerate(found)}  # as jupyterlab-myst keys them
+        # keyed "0", "1", … as jupyterlab-myst 2.7.0 sends them, stored in that order as it stores them
+        asked = {str(i): expression for i, expression in enumerate(found)}
         msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=asked)
         reply = await self.async_wait_for_reply(msg_id, cell)
         results = reply["content"].get(METADATA, {}) if reply else {}
@@ -91,8 +78,7 @@ class EvaluatesExpressions(HasTraits):
             {"expression": expression, "result": results.get(key)} for key, expression in asked.items()
         ]
         for item in cell.metadata[METADATA]:
-            reason = problem(item["expression"], item["result"])
-            if reason:
+            if reason := problem(item["expression"], item["result"]):
                 raise ExpressionError(cell_index, cell.get("id", "?"), item["expression"], reason)
 
 
@@ -104,31 +90,15 @@ class ReportExecutePreprocessor(EvaluatesExpressions, ExecutePreprocessor):
     """``--execute`` for the report's exporters: code cells run, Markdown expressions evaluated."""
 
 
-# A role's opening ({eval} and a run of backticks) or a code span's: markdown-it's myst_role rule
-# closes a role at the next run of as many backticks; a code span (where a role is only text)
-# closes at a run of exactly as many.
-_OPENING = re.compile(r"(\{eval\})?(`+)")
+# A role ({eval}, then a run of backticks) closes at the next run of as many, as markdown-it's
+# myst_role rule reads it; a code span (where a role is only text) at a run of exactly as many.
+_SPAN = re.compile(r"\{eval\}(`++)(.+?)\1|(`++)(?:.*?(?<!`)\3(?!`))?", re.DOTALL)
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: CommonMark escapes it with \
-_PIECE = re.compile(r'<a (?:class="num" )?href="(?P<href>[^"]*)">(?P<link>[^<>]*)</a>'
-                    r'|<span class="num">(?P<number>[^<>]*)</span>|(?P<text>[^<>]+)')
 
 
 def role_spans(source: str) -> list[tuple[int, int, str]]:
     """(start, end, expression) of each ``{eval}`` role in a Markdown source, in order."""
-    spans, pos = [], 0
-    while match := _OPENING.search(source, pos):
-        ticks = match.group(2)
-        if match.group(1):
-            end = source.find(ticks, match.end() + 1)
-            if end < 0:
-                pos = match.end()
-                continue
-            spans.append((match.start(), end + len(ticks), source[match.end():end].replace("\n", " ")))
-            pos = end + len(ticks)
-        else:
-            close = re.compile(rf"(?<!`){ticks}(?!`)").search(source, match.end())
-            pos = close.end() if close else match.end()
-    return spans
+    return [(m.start(), m.end(), m[2].replace("\n", " ")) for m in _SPAN.finditer(source) if m[1]]
 
 
 def as_markdown(result: dict) -> str:
@@ -136,13 +106,8 @@ def as_markdown(result: dict) -> str:
     kind, text = shown(result)
     if kind == "text":
         return _escaped(text)
-    pieces = []
-    for piece in _PIECE.finditer(text):
-        if piece["href"] is not None:
-            pieces.append(f"[{_escaped(html.unescape(piece['link']))}]({html.unescape(piece['href'])})")
-        else:
-            pieces.append(_escaped(html.unescape(piece["number"] or piece["text"])))
-    return "".join(pieces)
+    return "".join(f"[{_escaped(node.get_text())}]({node['href']})" if node.name == "a"
+                   else _escaped(node.get_text()) for node in BeautifulSoup(text, "html.parser").contents)
 
 
 def _escaped(text: str) -> str:
@@ -150,16 +115,9 @@ def _escaped(text: str) -> str:
 
 
 class ShowExpressions(Preprocessor):
-    """For nbconvert's stock exporters (HTML, WebPDF, Markdown, LaTeX…): each ``{eval}`` role in a
-    Markdown cell's source replaced by its stored result, as Markdown (escaped text, the report's
-    links as links), under the build's rules: an expression that is not a value, or a result that
-    prose does not show, stops the export naming the cell. An expression without a result (a
-    notebook saved before it was run) is shown as code, unless ``strict``.
-
-    The environment's configuration adds it to every template exporter (``tools/jupyter/``,
-    installed by ``make venv`` and Binder's postBuild), so ``jupyter nbconvert --to html`` and
-    JupyterLab's File > Save and Export Notebook As show the numbers.
-    """
+    """For nbconvert's stock exporters (the environment's configuration adds it, ``tools/jupyter/``):
+    each ``{eval}`` role in a Markdown cell replaced by its stored result as Markdown, under the
+    build's rules; one without a result yet is shown as code, unless ``strict``."""
 
     enabled = Bool(True).tag(config=True)
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
@@ -167,17 +125,12 @@ class ShowExpressions(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "markdown" or cell.metadata.get("rendered"):
             return cell, resources
-        spans = role_spans(cell.source)
-        if [expression for _, _, expression in spans] != expressions(cell.source):
+        spans, results, source = role_spans(cell.source), stored(cell), cell.source
+        if [expression for _, _, expression in spans] != expressions(source):
             raise ExpressionError(index, cell.get("id", "?"), "…", "could not be placed in the cell's "
                                   "Markdown: write each role on one line, outside code and quotes")
-        results, source = stored(cell), cell.source
         for start, end, expression in reversed(spans):
-            result = results.get(expression)
-            reason = problem(expression, result, self.strict)
-            if reason:
-                raise ExpressionError(index, cell.get("id", "?"), expression, reason)
-            shown_as = f"`{expression}`" if result_failure(result) else as_markdown(result)
-            source = source[:start] + shown_as + source[end:]
+            result = checked(expression, results, index, cell, self.strict)
+            source = source[:start] + (as_markdown(result) if result else f"`{expression}`") + source[end:]
         cell.source = source
         return cell, resources
