@@ -241,13 +241,13 @@ def test_each_edition_is_numbered_on_its_own_and_links_across_them_become_text()
 
 def test_a_markdown_table_takes_the_caption_line_above_it_and_only_that_one():
     from tashkent_report.analysis.myst import parser
-    from tashkent_report.render.html import captioned_tables, table_captions
+    from tashkent_report.render.html import captioned_tables
 
     source = ("Table: Indicators to watch.\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
               "Table: a paragraph with no table below it.\n\nText.\n")
     tokens = parser().parse(source)
-    assert len(table_captions(tokens)) == 1
-    html = parser().renderer.render(captioned_tables(tokens, ["Table 7"]), parser().options, {})
+    assert captioned_tables(tokens, 7) == 1
+    html = parser().renderer.render(tokens, parser().options, {})
     assert html.startswith('<table class="dataframe" tabindex="0">\n<caption><strong>Table 7. </strong>'
                            "Indicators to watch.</caption>")
     assert "<p>Table: a paragraph with no table below it.</p>" in html

@@ -1,9 +1,7 @@
-"""nbconvert exporters for the report: the offline HTML and the WeasyPrint PDF.
-
-Entry points (pyproject.toml) make them ``jupyter nbconvert --to report|reportPDF`` and JupyterLab's
-File > Save and Export Notebook As > "Report" / "ReportPDF" (the name, capitalised; Jupyter
-Server's export URL takes letters, digits and ``_``), writing ``.report.html`` / ``.report.pdf``
-beside stock exports. ``make report`` renders the combined chapters through the same classes.
+"""nbconvert exporters for the report, the offline HTML and the WeasyPrint PDF: ``jupyter nbconvert
+--to report|reportPDF`` and JupyterLab's File > Save and Export Notebook As > "Report" / "ReportPDF"
+(entry points in pyproject.toml), writing ``.report.html`` / ``.report.pdf`` beside stock exports.
+``make report`` renders the combined chapters through the same classes.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
-from traitlets import Bool, List, Set, default
+from traitlets import Bool, List, Unicode, default
 from traitlets.config import Config
 
 from tashkent_report.render.expressions import ReportExecutePreprocessor
@@ -21,6 +19,7 @@ from tashkent_report.render.html import Numbering, RenderMarkdown, finish, label
 from tashkent_report.render.pdf import write_pdf
 
 TEMPLATES = Path(__file__).parent / "templates"
+# JupyterLab's menu shows the name capitalised; Jupyter Server's export URL takes letters, digits, _.
 HTML_NAME, PDF_NAME = "report", "reportPDF"
 ANALYST_ONLY = "analyst-only"  # a cell only the analysts' edition shows (audits, coding, method tables)
 READER_ONLY = "reader-only"  # a cell only the readers' edition shows (the compact source list)
@@ -32,25 +31,16 @@ class BrokenReferences(ValueError):
     """Cross-references (to a cell, #q-…, #src-…) that point to nothing in the document."""
 
 
-class ReportTagRemovePreprocessor(TagRemovePreprocessor):
-    """Jupyter Book's ``remove-cell`` and ``remove-input`` (after ``--execute``: a removed cell runs)."""
-
-    remove_cell_tags = Set({"remove-cell"}).tag(config=True)
-    remove_input_tags = Set({"remove-input"}).tag(config=True)
-
-
 class EditionTagRemovePreprocessor(TagRemovePreprocessor):
-    """Each edition leaves out the other's cells (``analyst-only``, ``reader-only``) before Numbering;
-    ``resources["elsewhere"]``: what a link to each shows in the other edition ("Table 27")."""
-
-    @default("remove_cell_tags")
-    def _remove_cell_tags_default(self):
-        return {READER_ONLY} if self.parent.analyst else {ANALYST_ONLY}
+    """Jupyter Book's ``remove-cell`` and ``remove-input`` (after ``--execute``: a removed cell runs),
+    and the other edition's cells (``analyst-only``, ``reader-only``) left out, before Numbering;
+    ``resources["elsewhere"]``: what a link to each of those shows in the other edition ("Table 27")."""
 
     def preprocess(self, nb, resources):
         there, here = (READER_ONLY, ANALYST_ONLY) if self.parent.analyst else (ANALYST_ONLY, READER_ONLY)
+        self.remove_cell_tags, self.remove_input_tags = {"remove-cell", there}, {"remove-input"}
         other = copy.deepcopy(nb)  # the other edition, numbered alike
-        other.cells = [c for c in other.cells if here not in c.metadata.get("tags", [])]
+        other.cells = [c for c in other.cells if not {here, "remove-cell"} & set(c.metadata.get("tags", []))]
         _, numbered = Numbering().preprocess(other, {"metadata": resources.get("metadata", {})})
         resources["elsewhere"] = {label: numbered["labels"][label] for c in other.cells
                                   if there in c.metadata.get("tags", [])
@@ -70,29 +60,20 @@ class ReportHTMLExporter(HTMLExporter):
                              "to others: made text).").tag(config=True)
     exclude_input_prompt = Bool(True).tag(config=True)
     exclude_output_prompt = Bool(True).tag(config=True)
+    template_name = Unicode("report").tag(config=True, affects_template=True)
+    template_extension = Unicode(".html.j2").tag(config=True, affects_environment=True)
+    extra_template_basedirs = List(Unicode(), [str(TEMPLATES)]).tag(config=True, affects_environment=True)
     # In order: nbconvert's own that its flags enable (--clear-output; --execute, which also
     # evaluates the Markdown cells' {eval} expressions, as JupyterLab does), then the report's.
     default_preprocessors = List([
         "nbconvert.preprocessors.ClearOutputPreprocessor", ReportExecutePreprocessor,
         "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
-        "nbconvert.preprocessors.HighlightMagicsPreprocessor", ReportTagRemovePreprocessor,
-        EditionTagRemovePreprocessor, Numbering, RenderMarkdown]).tag(config=True)
+        "nbconvert.preprocessors.HighlightMagicsPreprocessor", EditionTagRemovePreprocessor,
+        Numbering, RenderMarkdown]).tag(config=True)
 
     @default("exclude_input")
     def _exclude_input_default(self):
         return not self.analyst
-
-    @default("template_name")
-    def _template_name_default(self):
-        return "report"
-
-    @default("template_extension")
-    def _template_extension_default(self):
-        return ".html.j2"
-
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self):
-        return [str(TEMPLATES)]
 
     @default("file_extension")
     def _file_extension_default(self):
@@ -108,15 +89,19 @@ class ReportHTMLExporter(HTMLExporter):
             "record_timing": False}}))
         config.NbConvertBase.display_data_priority = [
             t for t in config.NbConvertBase.display_data_priority if t not in SCRIPTED]
-        for name in ("ReportTagRemovePreprocessor", "EditionTagRemovePreprocessor", "Numbering",
-                     "RenderMarkdown"):
+        for name in ("EditionTagRemovePreprocessor", "Numbering", "RenderMarkdown"):
             config[name].enabled = True
         return config
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
-        if not resources.get("report"):  # one chapter, from nbconvert or JupyterLab
-            resources["report"] = chapter_meta(resources.get("metadata", {}).get("name"))
+        if not resources.get("report"):  # one chapter, from nbconvert or JupyterLab: the report's title
+            from tashkent_report.analysis.dataset import load_facts
+            from tashkent_report.render.meta import fingerprint, report_meta
+
+            facts, name = load_facts(), resources.get("metadata", {}).get("name")
+            resources["report"] = {**report_meta(facts.article, fingerprint(), facts.events),
+                                   "chapter": name or "one chapter"}
         resources["report_css"] = (TEMPLATES / "report" / "report.css").read_text(encoding="utf-8")
         resources["edition"] = "analyst" if self.analyst else "reader"
         body, resources = super().from_notebook_node(nb, resources=resources, **kw)
@@ -139,14 +124,3 @@ class ReportPDFExporter(ReportHTMLExporter):
         html, resources = super().from_notebook_node(nb, resources=resources, **kw)
         self.log.info("Rendering the PDF with WeasyPrint")
         return write_pdf(html), resources
-
-
-def chapter_meta(name: str | None) -> dict:
-    """The title block of one chapter rendered on its own: the report's, naming the chapter."""
-    from tashkent_report.analysis.dataset import load_facts
-    from tashkent_report.render.meta import fingerprint, report_meta
-
-    facts = load_facts()
-    meta = report_meta(facts.article, fingerprint(), facts.events)
-    meta["chapter"] = name or "one chapter"
-    return meta

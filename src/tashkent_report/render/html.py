@@ -1,11 +1,6 @@
-"""The report's structure, computed on the notebook, and the finished page.
-
-Each label is typed once, where JupyterLab finds it: a heading's is its cell's id (``sec-event``),
-a table's or chart's its code cell's id (``tab-sources``) with ``#| tbl-cap:`` or ``#| fig-cap:``,
-as Quarto and MyST write them; a link names the cell (``03-context.ipynb#cell-id=sec-event``) and
-shows its label in the report ("§3.1", "Figure 2"). Numbering and RenderMarkdown (nbconvert
-preprocessors) number and render; ``finish`` sanitises the page and links it up.
-"""
+"""The report's structure computed on the notebook and the finished page: Numbering and
+RenderMarkdown (nbconvert preprocessors) number headings, tables and charts and render the Markdown
+with its links shown as labels ("§3.1"); ``finish`` sanitises the page and links it up."""
 
 from __future__ import annotations
 
@@ -20,12 +15,11 @@ from traitlets import Bool
 
 from tashkent_report.analysis.audit import FRENCH as FRENCH_QUOTE  # one pattern for the audit and the HTML
 from tashkent_report.analysis.myst import is_eval, options, parser, shown, stored
-from tashkent_report.render.expressions import ExpressionError, problem, result_failure
+from tashkent_report.render.expressions import checked
 
 BOOK_CELL = re.compile(r"^n(\d\d)-")
 CELL = "cell-id="  # JupyterLab's fragment for a cell
 KINDS = {"fig-cap": ("fig-", "Figure"), "tbl-cap": ("tab-", "Table")}
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # A table of at most this many rows and characters fits on a page: the PDF keeps it whole.
 SHORT_TABLE = (16, 2000)
 
@@ -46,66 +40,53 @@ class StructureError(ValueError):
 
 
 class Numbering(Preprocessor):
-    """Numbers headings (chapter N is notebook NN, its ``##`` N.1…; cells tagged ``appendix``
-    Appendix A…), tables and charts into ``resources``: ``labels`` {label: what a link shows},
-    ``contents`` (chapters, each {label, number, title, sections}), ``aliases`` (the labels a
-    cell's ``stands_for`` lists, left out of its edition: their links go to it)."""
+    """Numbers headings (chapter N is notebook NN, its ``##`` N.1…; ``appendix``-tagged: Appendix A…),
+    tables and charts into ``resources``: ``labels`` {label: what a link shows}, ``contents``, and
+    ``aliases`` (the labels a cell ``stands_for``, left out of its edition: their links go to it)."""
 
     def preprocess(self, nb, resources):
         chapter = str(resources.get("metadata", {}).get("name", ""))[:2]
-        labels, contents, counts, aliases = {}, [], {"Figure": 0, "Table": 0}, {}
-        top, sub, appendices, chapters = "", 0, 0, 0
+        labels, contents, counts = {}, [], {"Figure": 0, "Table": 0, "Appendix": 0, "chapter": 0}
+        top, sub = "", 0
         resources["contents_before"] = None  # the contents go before the first chapter,
         for index, cell in enumerate(nb.cells):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
                 raise StructureError(f"the label {label} is given to two cells")
-            tokens = parser().parse(cell.source) if cell.cell_type == "markdown" else []
-            if found := len(table_captions(tokens)):  # Markdown tables with a caption, numbered in place
-                cell.metadata["tables"] = [f"Table {counts['Table'] + n + 1}" for n in range(found)]
-                counts["Table"] += found
-            if cell.cell_type == "markdown" and label.startswith("sec-"):
-                opened = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
-                if opened is None:
-                    raise StructureError(f"a cell labelled as a section has no heading: {cell.source[:60]!r}")
-                level, title = int(tokens[opened].tag[1]), "".join(
-                    t.content for t in tokens[opened + 1].children if t.type in ("text", "code_inline"))
-                if level == 1:
-                    sub = 0
-                    if "appendix" in cell.metadata.get("tags", []):
-                        top, appendices = f"Appendix {LETTERS[appendices]}", appendices + 1
-                    else:  # chapter N is notebook NN; a notebook not so named, in order
-                        chapters += 1
-                        named = prefix or chapter
-                        top = str(int(named) if named.isdigit() else chapters)
-                    number, shown_as = f"{top}.", top if top.startswith("Appendix") else f"§{top}"
-                    if resources["contents_before"] is None:  # unless it opens the notebook
-                        resources["contents_before"] = cell.id if index else ""
-                else:
-                    sub += 1
-                    number = f"{top.removeprefix('Appendix ')}.{sub}"
-                    shown_as = f"§{number}"
-                cell.metadata["number"], labels[label] = number, shown_as
-                entry = {"label": label, "number": number, "title": title, "sections": []}
-                if level == 1 or not contents:
-                    contents.append(entry)
-                elif level == 2:
-                    contents[-1]["sections"].append(entry)
-            elif cell.cell_type == "code":
-                found, code = options(cell.source)
-                kind = next((k for k in KINDS if k in found), None)
-                if kind is None:
-                    continue
-                start, word = KINDS[kind]  # a caption: its label must be the cell's id
-                if not label.startswith(start):
-                    raise StructureError(f"cell {cell.get('id')}: a cell with {kind} needs an id "
-                                         f"starting with {start} (its label)")
-                counts[word] += 1
-                labels[label], cell.source = f"{word} {counts[word]}", code
-                cell.metadata["float"] = {"label": label, "number": labels[label],
-                                          "caption": parser().renderInline(str(found[kind]))}
-                if word == "Table":
-                    caption_table(cell, cell.metadata["float"])
+            if cell.cell_type == "code" and (number := caption(cell, label, counts)):
+                labels[label] = number
+            if cell.cell_type != "markdown":
+                continue
+            tokens = parser().parse(cell.source)
+            if found := captioned_tables(tokens, counts["Table"] + 1):  # numbered in place
+                cell.metadata["tables"], counts["Table"] = counts["Table"] + 1, counts["Table"] + found
+            if not label.startswith("sec-"):
+                continue
+            opened = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
+            if opened is None:
+                raise StructureError(f"a cell labelled as a section has no heading: {cell.source[:60]!r}")
+            level, title = int(tokens[opened].tag[1]), "".join(
+                t.content for t in tokens[opened + 1].children if t.type in ("text", "code_inline"))
+            if level > 1:
+                sub += 1
+                number = f"{top.removeprefix('Appendix ')}.{sub}"
+                labels[label] = f"§{number}"
+            else:
+                sub, kind = 0, "Appendix" if "appendix" in cell.metadata.get("tags", []) else "chapter"
+                counts[kind] += 1
+                named = prefix or chapter  # chapter N is notebook NN; a notebook not so named, in order
+                top = (f"Appendix {chr(64 + counts[kind])}" if kind == "Appendix"
+                       else str(int(named) if named.isdigit() else counts[kind]))
+                number, labels[label] = f"{top}.", top if kind == "Appendix" else f"§{top}"
+                if resources["contents_before"] is None:  # unless it opens the notebook
+                    resources["contents_before"] = cell.id if index else ""
+            cell.metadata["number"] = number
+            entry = {"label": label, "number": number, "title": title, "sections": []}
+            if level == 1 or not contents:
+                contents.append(entry)
+            elif level == 2:
+                contents[-1]["sections"].append(entry)
+        aliases = {}
         for cell in nb.cells:
             label = label_of(cell.get("id", ""))[1]
             for alias in cell.metadata.get("stands_for", []):
@@ -115,41 +96,51 @@ class Numbering(Preprocessor):
         return nb, resources
 
 
-def caption_table(cell, float_: dict) -> None:
-    """The table a cell shows gets its label as id, its caption inside it, and class "short" if short."""
-    for output in cell.get("outputs", []):
-        markup = output.get("data", {}).get("text/html")
-        if markup and "<table" in markup:
-            soup = BeautifulSoup(markup, "html.parser")
-            table = soup.find("table")
-            table.insert(0, BeautifulSoup(f"<caption><strong>{float_['number']}. </strong>"
-                                          f"{float_['caption']}</caption>", "html.parser"))
-            table["id"], table["tabindex"] = float_["label"], "0"  # a keyboard scrolls a wide table
-            if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
-                    and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
-                table["class"] = [*table.get("class", []), "short"]
-            output["data"]["text/html"] = str(soup)
-            return
+def caption(cell, label: str, counts: dict) -> str | None:
+    """A code cell's ``#| fig-cap:`` or ``#| tbl-cap:`` numbered (its label must be its id), and
+    the table it shows given its label as id, its caption inside and class "short" if short."""
+    found, code = options(cell.source)
+    kind = next((k for k in KINDS if k in found), None)
+    if kind is None:
+        return None
+    start, word = KINDS[kind]
+    if not label.startswith(start):
+        raise StructureError(f"cell {cell.get('id')}: a cell with {kind} needs an id starting with {start} "
+                             "(its label)")
+    counts[word] += 1
+    number, cell.source = f"{word} {counts[word]}", code
+    cell.metadata["float"] = {"label": label, "number": number,
+                              "caption": parser().renderInline(str(found[kind]))}
+    markup = [output for output in cell.get("outputs", []) if "<table" in output.get("data", {}).get(
+        "text/html", "")] if word == "Table" else []
+    if markup:
+        soup = BeautifulSoup(markup[0]["data"]["text/html"], "html.parser")
+        table = soup.find("table")
+        table.insert(0, BeautifulSoup(f"<caption><strong>{number}. </strong>"
+                                      f"{cell.metadata['float']['caption']}</caption>", "html.parser"))
+        table["id"], table["tabindex"] = label, "0"  # a keyboard scrolls a wide table
+        if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
+                and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
+            table["class"] = [*table.get("class", []), "short"]
+        markup[0]["data"]["text/html"] = str(soup)
+    return number
 
 
-def table_captions(tokens: list) -> list[int]:
-    """Where a paragraph "Table: …" stands just above a Markdown table (Pandoc's caption syntax)."""
-    return [i for i in range(len(tokens) - 3)
-            if tokens[i].type == "paragraph_open" and tokens[i + 3].type == "table_open"
-            and tokens[i + 1].children and tokens[i + 1].children[0].content.startswith("Table: ")]
-
-
-def captioned_tables(tokens: list, numbers: list[str]) -> list:
-    """Each such paragraph made its table's caption, numbered (``numbers``, Numbering's)."""
-    for i, number in zip(table_captions(tokens), numbers, strict=False):  # none unnumbered
+def captioned_tables(tokens: list, first: int) -> int:
+    """Each paragraph "Table: …" just above a Markdown table (Pandoc's caption syntax) made the
+    table's caption, numbered from ``first``; how many there are."""
+    found = [i for i in range(len(tokens) - 3)
+             if tokens[i].type == "paragraph_open" and tokens[i + 3].type == "table_open"
+             and tokens[i + 1].children and tokens[i + 1].children[0].content.startswith("Table: ")]
+    for number, i in enumerate(found, first):
         opened, inline, closed, table = tokens[i:i + 4]
         inline.children[0].content = inline.children[0].content.removeprefix("Table: ")
-        inline.children[:0] = [html_token(f"<strong>{number}. </strong>")]
+        inline.children[:0] = [html_token(f"<strong>Table {number}. </strong>")]
         opened.tag = closed.tag = "caption"
         table.attrSet("class", "dataframe")
         table.attrSet("tabindex", "0")  # a keyboard scrolls a wide table
         tokens[i:i + 4] = [table, opened, inline, closed]
-    return tokens
+    return len(found)
 
 
 class RenderMarkdown(Preprocessor):
@@ -162,9 +153,10 @@ class RenderMarkdown(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "markdown":
             return cell, resources
-        md, results = parser(), stored(cell)
-        tokens = captioned_tables(md.parse(cell.source), cell.metadata.get("tables", []))
-        number = cell.metadata.get("number")
+        md, results, number = parser(), stored(cell), cell.metadata.get("number")
+        tokens = md.parse(cell.source)
+        if "tables" in cell.metadata:
+            captioned_tables(tokens, cell.metadata["tables"])
         for token, inline in zip(tokens, tokens[1:], strict=False):
             if number and token.type == "heading_open":
                 token.attrSet("id", label_of(cell.id)[1])
@@ -179,50 +171,43 @@ class RenderMarkdown(Preprocessor):
     def inline(self, children, results, index, cell, resources):
         """Links to a cell (``#cell-id=…``) resolved with Numbering's ``labels`` and ``aliases`` and
         the edition's ``elsewhere``; each ``{eval}`` role replaced by its value."""
-        done, label, away = [], None, False
+        done, skip = [], None  # skip: a resolved link's typed text ("§", "Table"), up to its end
         for token in children:
             if is_eval(token):
                 token = html_token(self.value(token.content, results, index, cell))
-            elif token.type == "link_open":  # a link to a labelled cell: to its id, its text its label
-                _, _, fragment = token.attrGet("href").partition("#")
-                target = fragment.removeprefix(CELL) if fragment.startswith(CELL) else None
-                label = resources.get("labels", {}).get(target) if target else None
-                if label:
+            elif skip:
+                if token.type == "link_close":
+                    done += [token] if skip == "link" else []
+                    skip = None
+                continue
+            elif token.type == "link_open" and token.attrGet("href").partition("#")[2].startswith(CELL):
+                target = token.attrGet("href").partition("#" + CELL)[2]
+                if label := resources.get("labels", {}).get(target):
                     token.attrSet("href", f"#{resources.get('aliases', {}).get(target, target)}")
-                    done += [token, html_token(html.escape(label))]
+                    done, skip = [*done, token, html_token(html.escape(label))], "link"
                     continue
-                label = resources.get("elsewhere", {}).get(target) if target else None
-                if label:  # in the other edition only: text naming it, once for two side by side
-                    away, labels = True, [label]
+                if label := resources.get("elsewhere", {}).get(target):  # once for two side by side
+                    labels = [label]
                     if len(done) >= 2 and done[-1].content == ", " and done[-2].meta.get("elsewhere"):
                         labels[:0] = done[-2].meta["elsewhere"]
                         del done[-2:]
                     edition = resources.get("other_edition", "the other edition")
                     done.append(html_token(html.escape(f"{', '.join(labels)} in {edition}")))
-                    done[-1].meta["elsewhere"] = labels
-                    continue
-            elif label:  # the link's typed text ("§", "Table"), up to its end
-                label = None if token.type == "link_close" else label
-                if label or away:
-                    away = away and token.type != "link_close"
+                    done[-1].meta["elsewhere"], skip = labels, "text"
                     continue
             done.append(token)
         return done
 
     def value(self, expression: str, results: dict, index: int, cell) -> str:
-        """An expression's stored result as HTML: escaped text, or the report's own links (checked:
-        myst.result_refusal); what is refused stops the rendering, strict or not."""
-        result = results.get(expression)
-        reason = problem(expression, result, self.strict)
-        if reason:
-            raise ExpressionError(index, cell.get("id", "?"), expression, reason)
-        if result_failure(result):  # not yet run (not strict): the expression, as code
+        """An expression's stored result as HTML: escaped text, or the report's own (checked) links."""
+        result = checked(expression, results, index, cell, self.strict)
+        if result is None:  # not yet run (not strict): the expression, as code
             return f"<code>{html.escape(expression, quote=False)}</code>"
         kind, text = shown(result)
-        if kind == "text":
-            quoted = html.escape(expression, quote=True)
-            return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
-        return text
+        if kind == "html":
+            return text
+        quoted = html.escape(expression, quote=True)
+        return f'<span class="eval" data-expression="{quoted}">{html.escape(text, quote=False)}</span>'
 
 
 def html_token(content: str) -> Token:
@@ -234,8 +219,7 @@ LOCAL_LINK = re.compile(r"^(?:[\w.-]+\.ipynb)?#(?P<fragment>.+)$")
 
 def localise(soup: BeautifulSoup, unlink: bool) -> list[str]:
     """Links written for JupyterLab (``05-appendix.ipynb#q-delegations``) made links within the
-    page (``#q-delegations``); returns the fragments that find nothing on the page, whose links
-    become their text if ``unlink`` (a chapter rendered alone links to others)."""
+    page; returns the fragments that find nothing on it, whose links become text if ``unlink``."""
     ids = {element["id"] for element in soup.find_all(id=True)}
     broken = []
     for link in soup.find_all("a", href=LOCAL_LINK):
@@ -261,12 +245,8 @@ def mark_french(soup: BeautifulSoup) -> None:
 
 
 def link_back(soup: BeautifulSoup) -> None:
-    """Each number link gets an id, and each quote it links to, links back to every mention.
-
-    A reader who follows a number to its French words (Appendix A) can return to where they came
-    from, footnote style and without a script: after the quote, ``↩`` and the sections that
-    mention it, each a link back (``a``, ``b``… where a section mentions it more than once).
-    """
+    """Each number link to a quote (``#q-…``) gets an id, and the quote, after it, ``↩`` and a link
+    back to each section that mentions it (``a``, ``b``… for several mentions in one section)."""
     section, mentions = "the title block", {}
     for element in soup.find_all(["h1", "h2", "h3", "a"]):
         href = element.get("href", "")
@@ -279,9 +259,9 @@ def link_back(soup: BeautifulSoup) -> None:
             section = (element.get_text(" ", strip=True) or section if number is None
                        else shown_as if shown_as.startswith("Appendix") else f"§{shown_as}")
     for target, sections in mentions.items():
-        mark, groups = soup.find(id=target), {}
-        if mark is None:
+        if (mark := soup.find(id=target)) is None:
             continue
+        groups = {}
         for index, where in enumerate(sections, 1):
             groups.setdefault(html.escape(where), []).append(index)
         links = []
