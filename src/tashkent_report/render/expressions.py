@@ -24,31 +24,21 @@ class ExpressionError(Exception):
         super().__init__(f"cell {index + 1} (id {cell_id}): the expression {{eval}}`{expression}` {detail}")
 
 
-def result_failure(result: dict | None) -> str | None:
-    """Why a stored result is missing or failed, or None."""
+def checked(expression: str, result: dict | None, index: int, cell, strict: bool = True) -> dict | None:
+    """An expression's stored result to show, or None if it has none or a failed one and not
+    ``strict`` (shown as the expression, as code); else why not, as an ExpressionError."""
     if result is None:
-        return "has no result: run the notebook (make execute, or Run All in JupyterLab and save)"
-    if result.get("status") != "ok":
-        return f"failed: {result.get('ename', 'Error')}: {result.get('evalue', '')}"
-    return None
-
-
-def problem(expression: str, result: dict | None, strict: bool = True) -> str | None:
-    """Why an expression's result is not shown, or None; not ``strict``, a missing or failed result
-    is no problem (it is shown as the expression, as code)."""
-    if reason := refusal(expression):
-        return reason
-    if failed := result_failure(result):
-        return failed if strict else None
-    return result_refusal(result)
-
-
-def checked(expression: str, results: dict, index: int, cell, strict: bool) -> dict | None:
-    """The expression's stored result to show, or None (not yet run, not ``strict``); else raises."""
-    result = results.get(expression)
-    if reason := problem(expression, result, strict):
+        failed = "has no result: run the notebook (make execute, or Run All in JupyterLab and save)"
+    elif result.get("status") != "ok":
+        failed = f"failed: {result.get('ename', 'Error')}: {result.get('evalue', '')}"
+    else:
+        failed = None
+    reason = refusal(expression)
+    if not reason:
+        reason = (failed if strict else None) if failed else result_refusal(result)
+    if reason:
         raise ExpressionError(index, cell.get("id", "?"), expression, reason)
-    return None if result_failure(result) else result
+    return None if failed else result
 
 
 class EvaluatesExpressions(HasTraits):
@@ -78,8 +68,7 @@ class EvaluatesExpressions(HasTraits):
             {"expression": expression, "result": results.get(key)} for key, expression in asked.items()
         ]
         for item in cell.metadata[METADATA]:
-            if reason := problem(item["expression"], item["result"]):
-                raise ExpressionError(cell_index, cell.get("id", "?"), item["expression"], reason)
+            checked(item["expression"], item["result"], cell_index, cell)
 
 
 class ReportClient(EvaluatesExpressions, NotebookClient):
@@ -130,7 +119,7 @@ class ShowExpressions(Preprocessor):
             raise ExpressionError(index, cell.get("id", "?"), "…", "could not be placed in the cell's "
                                   "Markdown: write each role on one line, outside code and quotes")
         for start, end, expression in reversed(spans):
-            result = checked(expression, results, index, cell, self.strict)
+            result = checked(expression, results.get(expression), index, cell, self.strict)
             source = source[:start] + (as_markdown(result) if result else f"`{expression}`") + source[end:]
         cell.source = source
         return cell, resources

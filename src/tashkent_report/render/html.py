@@ -200,7 +200,7 @@ class RenderMarkdown(Preprocessor):
 
     def value(self, expression: str, results: dict, index: int, cell) -> str:
         """An expression's stored result as HTML: escaped text, or the report's own (checked) links."""
-        result = checked(expression, results, index, cell, self.strict)
+        result = checked(expression, results.get(expression), index, cell, self.strict)
         if result is None:  # not yet run (not strict): the expression, as code
             return f"<code>{html.escape(expression, quote=False)}</code>"
         kind, text = shown(result)
