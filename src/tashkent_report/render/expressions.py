@@ -64,9 +64,7 @@ class EvaluatesExpressions(HasTraits):
         msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions=asked)
         reply = await self.async_wait_for_reply(msg_id, cell)
         results = reply["content"].get(METADATA, {}) if reply else {}
-        cell.metadata[METADATA] = [
-            {"expression": expression, "result": results.get(key)} for key, expression in asked.items()
-        ]
+        cell.metadata[METADATA] = [{"expression": e, "result": results.get(k)} for k, e in asked.items()]
         for item in cell.metadata[METADATA]:
             checked(item["expression"], item["result"], cell_index, cell)
 

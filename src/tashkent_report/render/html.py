@@ -111,10 +111,10 @@ def caption(cell, label: str, counts: dict) -> str | None:
     number, cell.source = f"{word} {counts[word]}", code
     cell.metadata["float"] = {"label": label, "number": number,
                               "caption": parser().renderInline(str(found[kind]))}
-    markup = [output for output in cell.get("outputs", []) if "<table" in output.get("data", {}).get(
-        "text/html", "")] if word == "Table" else []
-    if markup:
-        soup = BeautifulSoup(markup[0]["data"]["text/html"], "html.parser")
+    tables = [output["data"] for output in cell.get("outputs", []) if word == "Table"
+              and "<table" in output.get("data", {}).get("text/html", "")]
+    if tables:
+        soup = BeautifulSoup(tables[0]["text/html"], "html.parser")
         table = soup.find("table")
         table.insert(0, BeautifulSoup(f"<caption><strong>{number}. </strong>"
                                       f"{cell.metadata['float']['caption']}</caption>", "html.parser"))
@@ -122,7 +122,7 @@ def caption(cell, label: str, counts: dict) -> str | None:
         if (len(table.select("tbody tr")) <= SHORT_TABLE[0]
                 and len(table.get_text(" ", strip=True)) <= SHORT_TABLE[1]):
             table["class"] = [*table.get("class", []), "short"]
-        markup[0]["data"]["text/html"] = str(soup)
+        tables[0]["text/html"] = str(soup)
     return number
 
 
@@ -184,17 +184,14 @@ class RenderMarkdown(Preprocessor):
                 target = token.attrGet("href").partition("#" + CELL)[2]
                 if label := resources.get("labels", {}).get(target):
                     token.attrSet("href", f"#{resources.get('aliases', {}).get(target, target)}")
-                    done, skip = [*done, token, html_token(html.escape(label))], "link"
-                    continue
-                if label := resources.get("elsewhere", {}).get(target):  # once for two side by side
-                    labels = [label]
+                    done.append(token)
+                    token, skip = html_token(html.escape(label)), "link"
+                elif label := resources.get("elsewhere", {}).get(target):  # once for two side by side
                     if len(done) >= 2 and done[-1].content == ", " and done[-2].meta.get("elsewhere"):
-                        labels[:0] = done[-2].meta["elsewhere"]
+                        label = f"{done[-2].meta['elsewhere']}, {label}"
                         del done[-2:]
-                    edition = resources.get("other_edition", "the other edition")
-                    done.append(html_token(html.escape(f"{', '.join(labels)} in {edition}")))
-                    done[-1].meta["elsewhere"], skip = labels, "text"
-                    continue
+                    token, skip = html_token(html.escape(f"{label} in {resources['other_edition']}")), "text"
+                    token.meta["elsewhere"] = label
             done.append(token)
         return done
 
@@ -305,8 +302,7 @@ SANITISER = nh3.Cleaner(
 
 
 def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
-    """The finished page, its <main> (every cell, Markdown and outputs alike) allow-listed; and the
-    links that point nowhere on it (made text, if unlink_broken)."""
+    """The finished page, its <main> (every cell) allow-listed; and its links that point nowhere."""
     head, opened, rest = page.partition("<main>")
     body, closed, tail = rest.rpartition("</main>")
     if not closed:  # fail closed: the template holds every cell in one <main>
