@@ -41,10 +41,10 @@ class EditionTagRemovePreprocessor(TagRemovePreprocessor):
         self.remove_cell_tags, self.remove_input_tags = {"remove-cell", there}, {"remove-input"}
         other = copy.deepcopy(nb)  # the other edition, numbered alike
         other.cells = [c for c in other.cells if not {here, "remove-cell"} & set(c.metadata.get("tags", []))]
-        _, numbered = Numbering().preprocess(other, {"metadata": resources.get("metadata", {})})
-        resources["elsewhere"] = {label: numbered["labels"][label] for c in other.cells
+        labels = Numbering().preprocess(other, dict(resources))[1]["labels"]
+        resources["elsewhere"] = {label: labels[label] for c in other.cells
                                   if there in c.metadata.get("tags", [])
-                                  and (label := label_of(c.get("id", ""))[1]) in numbered["labels"]}
+                                  and (label := label_of(c.get("id", ""))[1]) in labels}
         resources["other_edition"] = f"the {'readers' if self.parent.analyst else 'analysts'}' edition"
         return super().preprocess(nb, resources)
 

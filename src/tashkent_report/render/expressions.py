@@ -102,11 +102,10 @@ def _escaped(text: str) -> str:
 
 
 class ShowExpressions(Preprocessor):
-    """For nbconvert's stock exporters (the environment's configuration adds it, ``tools/jupyter/``):
-    each ``{eval}`` role in a Markdown cell replaced by its stored result as Markdown, under the
+    """For nbconvert's stock exporters (the environment's configuration adds it, enabled, from
+    ``tools/jupyter/``): each ``{eval}`` role replaced by its stored result as Markdown, under the
     build's rules; one without a result yet is shown as code, unless ``strict``."""
 
-    enabled = Bool(True).tag(config=True)
     strict = Bool(False, help="Stop on an expression with no result or a failed one.").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
