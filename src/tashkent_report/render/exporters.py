@@ -1,8 +1,6 @@
-"""nbconvert exporters for the report, the offline HTML and the WeasyPrint PDF: ``jupyter nbconvert
---to report|reportPDF`` and JupyterLab's File > Save and Export Notebook As > "Report" / "ReportPDF"
-(entry points in pyproject.toml), writing ``.report.html`` / ``.report.pdf`` beside stock exports.
-``make report`` renders the combined chapters through the same classes.
-"""
+"""The report's offline HTML and WeasyPrint PDF as nbconvert exporters (entry points in pyproject.toml):
+``jupyter nbconvert --to report|reportPDF``, JupyterLab's File > Save and Export Notebook As > "Report" /
+"ReportPDF" (writing ``.report.html`` / ``.report.pdf``) and ``make report`` use the same classes."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""MyST inline expressions, ``{eval}`name```: evaluated in the notebook's kernel through the protocol
-jupyterlab-myst uses (``user_expressions`` in an ``execute_request``, sent as each Markdown cell's
-turn comes), stored in the cell's metadata as it stores them, and substituted when rendered (for
-nbconvert's stock exporters: :class:`ShowExpressions`). What may be shown: ``analysis.myst``.
-"""
+"""MyST inline expressions, ``{eval}`name```: evaluated in the kernel as jupyterlab-myst evaluates
+them (``user_expressions`` of an ``execute_request``, as each Markdown cell's turn comes), stored in
+the cell's metadata as it stores them, and shown by nbconvert's stock exporters (ShowExpressions)."""
 
 from __future__ import annotations
 
@@ -42,8 +40,8 @@ def checked(expression: str, result: dict | None, index: int, cell, strict: bool
 
 
 class EvaluatesExpressions(HasTraits):
-    """A mixin for nbclient's NotebookClient: its public ``on_cell_start`` hook, which fires for
-    every cell before Markdown ones are skipped, evaluates and stores a Markdown cell's expressions."""
+    """nbclient's public ``on_cell_start`` hook (it fires for Markdown cells too) evaluates and stores
+    a Markdown cell's expressions."""
 
     @default("on_cell_start")
     def _evaluate_on_cell_start(self):
