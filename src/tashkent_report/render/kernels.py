@@ -45,30 +45,26 @@ class _PrivateKernel:
     """Mixin for a kernel manager: IPC sockets and connection file in a folder of the kernel's own."""
 
     def __init__(self, **kwargs) -> None:
-        folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
+        self.folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
         own = KernelSpecManager(kernel_dirs=[os.path.join(sys.prefix, "share/jupyter/kernels")])  # not HOME's
-        super().__init__(transport="ipc", connection_file=os.path.join(folder, "kernel.json"),
+        super().__init__(transport="ipc", connection_file=os.path.join(self.folder, "kernel.json"),
                          kernel_spec_manager=own, **kwargs)
 
     def start_kernel(self, **kw):  # for AsyncIPCKernelManager, a coroutine that its caller awaits
+        longest = os.fsencode(f"{self.ip}-99")  # the sockets are kernel-ipc-1 to -5, or a few more
+        if len(longest) > SOCKET_PATH_MAX:
+            where = os.path.dirname(self.folder)
+            raise BuildError(f"the temporary folder {where} is too long for a Unix socket: its paths would "
+                             f"take {len(longest)} bytes, more than the system's {SOCKET_PATH_MAX}",
+                             "Use a shorter one: TMPDIR=/tmp make report (or export TMPDIR=/tmp).")
         homes, scan = scan_fonts()
         scan.wait(600)
         kw["env"] = {**kw.get("env", os.environ), **homes}
         return super().start_kernel(**kw)
 
-    def write_connection_file(self, **kwargs) -> None:
-        longest = os.fsencode(f"{self.ip}-99")  # the sockets are kernel-ipc-1 to -5, or a few more
-        if len(longest) > SOCKET_PATH_MAX:
-            where = os.path.dirname(os.path.dirname(self.connection_file))
-            raise BuildError(f"the temporary folder {where} is too long for a Unix socket: its paths would "
-                             f"take {len(longest)} bytes, more than the system's {SOCKET_PATH_MAX}",
-                             "Use a shorter one: TMPDIR=/tmp make report (or export TMPDIR=/tmp).")
-        super().write_connection_file(**kwargs)
-
     def cleanup_connection_file(self) -> None:  # on shutdown for good (not restart): the folder goes too
         super().cleanup_connection_file()
-        if os.path.basename(os.path.dirname(self.connection_file)).startswith(PREFIX):  # ours, not one given
-            shutil.rmtree(os.path.dirname(self.connection_file), ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class IPCKernelManager(_PrivateKernel, KernelManager):

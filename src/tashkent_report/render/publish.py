@@ -24,8 +24,7 @@ def _checkpoint(label: str) -> None:
     """Called before each step that touches the file system: a seam for fault-injection tests."""
 
 
-def absolute(out: Path) -> Path:
-    """``out`` made absolute without resolving it: ``reports`` itself is a link."""
+def absolute(out: Path) -> Path:  # not resolved: ``reports`` itself is a link
     return Path(os.path.abspath(out))
 
 
