@@ -1,16 +1,15 @@
-"""Kernels on Unix sockets in a private 0700 folder, not TCP ports (jupyter/jupyter_client#487: kernels
-starting at once took each other's ports), with private homes: nothing read from HOME. The design is
-in docs/build.md, "Kernels"."""
+"""Kernels on Unix sockets in a private 0700 folder, not TCP ports (jupyter/jupyter_client#487), with
+private homes: nothing read from HOME (docs/build.md, "Kernels")."""
 
 from __future__ import annotations
 
 import atexit
+import functools
 import glob
 import os
 import shutil
 import sys
 import tempfile
-import threading
 from subprocess import DEVNULL, Popen
 
 from jupyter_client import AsyncKernelManager, KernelManager
@@ -22,23 +21,20 @@ PREFIX = "tashkent-kernel-"
 SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103  # sun_path less its NUL byte
 HOMES = ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR")
 _BASE = tempfile.gettempdir()  # as the process started: tests move tempfile.tempdir later
-_homes: list[tuple[dict[str, str], Popen]] = []
-_homes_lock = threading.Lock()
 
 
+@functools.cache
 def scan_fonts() -> tuple[dict[str, str], Popen]:
     """This process's kernels' homes (removed at exit), where matplotlib's font list is being built,
-    once: else each kernel scans the system's fonts (seconds, and a warning in a cell)."""
-    with _homes_lock:
-        if not _homes:
-            folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_BASE)
-            homes = {name: os.path.join(folder, name.lower()) for name in HOMES}
-            scan = Popen([sys.executable, "-c", "import matplotlib.font_manager"], stdin=DEVNULL,
-                         stdout=DEVNULL, stderr=DEVNULL, env={**os.environ, **homes, "MPLBACKEND": "Agg"})
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            atexit.register(scan.wait)  # runs first: the folder goes once the scan has ended
-            _homes.append((homes, scan))
-        return _homes[0]
+    once: else each kernel scans the system's fonts (seconds, and a warning in a cell). The build calls
+    it before any kernel starts (two first calls at once, from threads, would merely scan twice)."""
+    folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_BASE)
+    homes = {name: os.path.join(folder, name.lower()) for name in HOMES}
+    scan = Popen([sys.executable, "-c", "import matplotlib.font_manager"], stdin=DEVNULL, stdout=DEVNULL,
+                 stderr=DEVNULL, env={**os.environ, **homes, "MPLBACKEND": "Agg"})
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    atexit.register(scan.wait)  # runs first: the folder goes once the scan has ended
+    return homes, scan
 
 
 class _PrivateKernel:

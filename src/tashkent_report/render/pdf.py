@@ -7,8 +7,7 @@ from contextlib import contextmanager
 
 from tashkent_report.config import ROOT
 
-# fontTools stamps the fonts it subsets with the time unless this is set (the Makefile sets it too).
-SOURCE_DATE_EPOCH = "1725408000"
+SOURCE_DATE_EPOCH = "1725408000"  # else fontTools stamps the fonts it subsets with the time (Makefile too)
 
 
 @contextmanager
@@ -21,12 +20,10 @@ def _with_languages():
 
     original = tags._build_box_tree
 
-    def build_box_tree(box, parent, pdf, *args, **kwargs):
-        element = getattr(box, "element", None)
-        lang = element.get("lang") if element is not None and hasattr(element, "get") else None
-        own = lang and getattr(box, "element_tag", None) not in ("html", "body")
-        for structure in original(box, parent, pdf, *args, **kwargs):
-            if own and "Lang" not in structure:
+    def build_box_tree(box, *args, **kwargs):  # html's and body's lang is the document's /Lang
+        lang = box.element is not None and box.element_tag not in ("html", "body") and box.element.get("lang")
+        for structure in original(box, *args, **kwargs):
+            if lang and "Lang" not in structure:
                 structure["Lang"] = pydyf.String(lang)
             yield structure
 

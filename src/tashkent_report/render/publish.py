@@ -53,8 +53,7 @@ def holds_a_build(out: Path) -> bool:
 
 
 def check(out: Path) -> Path:
-    """Before any expensive work: ``out`` is absent or a build's link (what no build made is never
-    replaced), and can be switched to a new build in the store, which this returns."""
+    """Before any expensive work: ``out`` is absent or a build's link, and writable; returns the store."""
     out = absolute(out)
     if os.path.lexists(out) and not holds_a_build(out):
         what = (f"a link to {os.readlink(out)}" if out.is_symlink() else
