@@ -57,7 +57,7 @@ def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
 def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path, monkeypatch):
     from tashkent_report.render import kernels
 
-    monkeypatch.setattr(kernels, "alive", lambda pid: pid == os.getpid())  # no system PID is assumed free
+    monkeypatch.setattr(kernels, "pid_exists", lambda pid: pid == os.getpid())  # no PID is assumed free
     dead = tmp_path / f"{PREFIX}4242-abcd1234"
     live = tmp_path / f"{PREFIX}{os.getpid()}-abcd1234"
     other = tmp_path / "tashkent-kernel-nopid"

@@ -14,6 +14,7 @@ from subprocess import DEVNULL, Popen
 
 from jupyter_client import AsyncKernelManager, KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
+from psutil import pid_exists  # ipykernel's dependency
 
 from tashkent_report.errors import BuildError
 
@@ -49,9 +50,8 @@ class _PrivateKernel:
     def start_kernel(self, **kw):  # for AsyncIPCKernelManager, a coroutine that its caller awaits
         longest = os.fsencode(f"{self.ip}-99")  # the sockets are kernel-ipc-1 to -5, or a few more
         if len(longest) > SOCKET_PATH_MAX:
-            where = os.path.dirname(self.folder)
-            raise BuildError(f"the temporary folder {where} is too long for a Unix socket: its paths would "
-                             f"take {len(longest)} bytes, more than the system's {SOCKET_PATH_MAX}",
+            raise BuildError(f"the temporary folder {os.path.dirname(self.folder)} is too long for a Unix "
+                             f"socket: its paths would take {len(longest)} bytes, over {SOCKET_PATH_MAX}",
                              "Use a shorter one: TMPDIR=/tmp make report (or export TMPDIR=/tmp).")
         homes, scan = scan_fonts()
         scan.wait(600)
@@ -71,20 +71,12 @@ class AsyncIPCKernelManager(_PrivateKernel, AsyncKernelManager):
     """Asynchronous kernel manager (nbclient's and nbconvert's)."""
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # no signal sent: only whether the process exists
-    except OSError as exc:
-        return isinstance(exc, PermissionError)  # another user's
-    return True
-
-
 def sweep(folder: str | None = None) -> list[str]:
     """Remove the kernel folders of processes that no longer exist."""
     removed = []
     for path in glob.glob(os.path.join(glob.escape(folder or tempfile.gettempdir()), PREFIX + "*")):
         pid, _, rest = os.path.basename(path).removeprefix(PREFIX).partition("-")
-        if pid.isdigit() and rest and not alive(int(pid)):
+        if pid.isdigit() and rest and not pid_exists(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

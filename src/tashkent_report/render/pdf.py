@@ -12,9 +12,8 @@ SOURCE_DATE_EPOCH = "1725408000"  # else fontTools stamps the fonts it subsets w
 
 @contextmanager
 def _with_languages():
-    # WeasyPrint does not carry an element's lang into its structure element, and has no public way to:
-    # this wraps its private tags._build_box_tree to add /Lang. Pinned by tests/test_private_names.py
-    # (fails on any other WeasyPrint version); PDF/UA requests gathered in Kozea/WeasyPrint#2482.
+    # WeasyPrint has no public way to give a structure element its element's lang: this wraps the private
+    # tags._build_box_tree, pinned by tests/test_private_names.py (PDF/UA requests: Kozea/WeasyPrint#2482).
     import pydyf
     from weasyprint.pdf import tags
 

@@ -1,5 +1,4 @@
-"""``reports`` switched to each new build at once, never mixing two: a relative link to
-``.reports.d/v-<pid>-<random>/``, one folder per build (docs/build.md, "All or nothing")."""
+"""``reports``, a link to one folder per build, switched at once (docs/build.md, "All or nothing")."""
 
 from __future__ import annotations
 
