@@ -43,9 +43,9 @@ class _PrivateKernel:
 
     def __init__(self, **kwargs) -> None:
         self.folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
-        own = KernelSpecManager(kernel_dirs=[os.path.join(sys.prefix, "share/jupyter/kernels")])  # not HOME's
-        super().__init__(transport="ipc", connection_file=os.path.join(self.folder, "kernel.json"),
-                         kernel_spec_manager=own, **kwargs)
+        kernels = os.path.join(sys.prefix, "share/jupyter/kernels")  # not HOME's (nbval passes its own)
+        kwargs.setdefault("kernel_spec_manager", KernelSpecManager(kernel_dirs=[kernels]))
+        super().__init__(transport="ipc", connection_file=os.path.join(self.folder, "kernel.json"), **kwargs)
 
     def start_kernel(self, **kw):  # for AsyncIPCKernelManager, a coroutine that its caller awaits
         longest = os.fsencode(f"{self.ip}-99")  # the sockets are kernel-ipc-1 to -5, or a few more
