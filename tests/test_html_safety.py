@@ -13,7 +13,6 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from tashkent_report.config import ROOT
 from tashkent_report.render import pipeline as build
 from tashkent_report.render.exporters import ReportHTMLExporter, ReportPDFExporter
 from tashkent_report.render.pdf import write_pdf
@@ -115,8 +114,7 @@ def test_weasyprint_fetches_nothing_from_elsewhere():
     try:
         write_pdf(f'<html><head><link rel="stylesheet" href="{url}/a.css"></head><body>'
                   f'<img src="{url}/b.png"><p style="background:url({url}/c.png)">x</p>'
-                  f'<img src="data:image/svg+xml;base64,{svg}"><img src="figure.png"></body></html>',
-                  base_url=str(ROOT))
+                  f'<img src="data:image/svg+xml;base64,{svg}"><img src="figure.png"></body></html>')
     finally:
         server.shutdown()
     assert Counting.asked == []

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from tashkent_report.render import pipeline as build
-from tashkent_report.render.kernels import PREFIX, IPCKernelManager, sweep
+from tashkent_report.render.kernels import PREFIX, IPCKernelManager, scan_fonts, sweep
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_many_kernels_at_once_all_start(tmp_path, kernel_tmp):
 def test_sweep_removes_only_folders_of_processes_that_are_gone(tmp_path, monkeypatch):
     from tashkent_report.render import kernels
 
-    monkeypatch.setattr(kernels, "alive", lambda pid: pid == os.getpid())  # no system PID is assumed free
+    monkeypatch.setattr(kernels, "pid_exists", lambda pid: pid == os.getpid())  # no PID is assumed free
     dead = tmp_path / f"{PREFIX}4242-abcd1234"
     live = tmp_path / f"{PREFIX}{os.getpid()}-abcd1234"
     other = tmp_path / "tashkent-kernel-nopid"
@@ -105,8 +105,8 @@ print(json.dumps({"mpl": matplotlib.get_configdir(), "mplcache": matplotlib.get_
 
 @pytest.mark.parametrize("home", ["unwritable", "unset", "normal"])
 def test_kernels_write_nothing_of_the_users_and_leave_nothing(tmp_path, kernel_tmp, monkeypatch, home):
-    """Matplotlib, IPython and Jupyter get a private folder in the kernel's own: an unwritable or
-    unset HOME puts no warning in the outputs, and nothing is left behind."""
+    """Matplotlib, IPython and Jupyter get private folders, the same for all of a process's kernels: an
+    unwritable or unset HOME puts no warning in the outputs, and no kernel leaves anything behind."""
     import json
 
     if home == "unwritable":
@@ -124,9 +124,11 @@ def test_kernels_write_nothing_of_the_users_and_leave_nothing(tmp_path, kernel_t
     outputs = build.execute(path).cells[0].outputs
     assert [o.get("name") for o in outputs] == ["stdout"], outputs
     folders = json.loads(outputs[0]["text"])
-    kernel_folder = os.path.join(kernel_tmp, PREFIX)
-    assert all(folder.startswith(kernel_folder) for folder in folders.values()), folders
-    assert len({os.path.dirname(folder) for folder in folders.values()} - {folders["mpl"]}) == 1, folders
+    homes, _ = scan_fonts()  # this process's kernels' own folder, removed when it exits
+    private = os.path.dirname(homes["MPLCONFIGDIR"])
+    assert os.path.basename(private).startswith(f"{PREFIX}{os.getpid()}-")
+    assert oct(os.stat(private).st_mode & 0o777) == oct(0o700)
+    assert all(folder.startswith(private + os.sep) for folder in folders.values()), folders
     assert os.listdir(kernel_tmp) == []
 
 

@@ -1,35 +1,28 @@
-"""The PDF: tagged (PDF/UA-1, by WeasyPrint), with the language of every passage, byte-identical on
-rebuild, and nothing fetched but the page's own data: URLs."""
+"""The PDF: tagged PDF/UA-1 (WeasyPrint) with each passage's /Lang, byte-identical on rebuild."""
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 
 from tashkent_report.config import ROOT
 
-# fontTools stamps a font it subsets with the time unless SOURCE_DATE_EPOCH is set: the build's
-# environment sets it (Makefile, the build's main; make lab) to the conference's first day.
-SOURCE_DATE_EPOCH = "1725408000"
-VARIANT = "pdf/ua-1"
+SOURCE_DATE_EPOCH = "1725408000"  # else fontTools stamps the fonts it subsets with the time (Makefile too)
 
 
 @contextmanager
 def _with_languages():
-    # WeasyPrint does not carry an element's own lang into its structure element, and has no
-    # public way to (its finisher sees the structure tree without the HTML elements behind it):
-    # this wraps its private tags._build_box_tree to add /Lang. Pinned by tests/test_private_names.py
-    # (fails on any other WeasyPrint version); PDF/UA requests gathered in Kozea/WeasyPrint#2482.
+    # WeasyPrint has no public way to give a structure element its element's lang: this wraps the private
+    # tags._build_box_tree, pinned by tests/test_private_names.py (PDF/UA requests: Kozea/WeasyPrint#2482).
     import pydyf
     from weasyprint.pdf import tags
 
     original = tags._build_box_tree
 
-    def build_box_tree(box, parent, pdf, *args, **kwargs):
-        element = getattr(box, "element", None)
-        lang = element.get("lang") if element is not None and hasattr(element, "get") else None
-        own = lang and getattr(box, "element_tag", None) not in ("html", "body")
-        for structure in original(box, parent, pdf, *args, **kwargs):
-            if own and "Lang" not in structure:
+    def build_box_tree(box, *args, **kwargs):  # html's and body's lang is the document's /Lang
+        lang = box.element is not None and box.element_tag not in ("html", "body") and box.element.get("lang")
+        for structure in original(box, *args, **kwargs):
+            if lang and "Lang" not in structure:
                 structure["Lang"] = pydyf.String(lang)
             yield structure
 
@@ -40,17 +33,15 @@ def _with_languages():
         tags._build_box_tree = original
 
 
-def write_pdf(html: str, base_url: str = str(ROOT)) -> bytes:
-    """A4 PDF/UA-1 of a finished report page, the same bytes for the same HTML."""
+def write_pdf(html: str) -> bytes:
+    """A4 PDF of a finished report page, the same bytes for the same HTML; only data: URLs fetched."""
     from weasyprint import HTML, URLFetcher
 
     with _with_languages():
-        return HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols={"data"})
-                    ).write_pdf(pdf_variant=VARIANT)
+        page = HTML(string=html, base_url=str(ROOT), url_fetcher=URLFetcher(allowed_protocols={"data"}))
+        return page.write_pdf(pdf_variant="pdf/ua-1")
 
 
 if __name__ == "__main__":  # the build's PDF worker (pipeline.pdf_worker): the page on stdin, the PDF out
-    import sys
-
     if page := sys.stdin.buffer.read().decode():
         sys.stdout.buffer.write(write_pdf(page))
