@@ -1,7 +1,6 @@
 """Execute the notebooks, each in a fresh kernel (nbclient), in one asyncio loop on a thread of its own
-(the main thread takes the signals). The first failure or an interrupt cancels them all, and every
-kernel is shut down before :func:`execute` returns; a failure is a :class:`BuildError` naming the
-notebook, the cell (numbered from 1 as JupyterLab shows them, and its id) and the ``{eval}`` expression."""
+(the main thread takes the signals). The first failure or an interrupt cancels them all; every kernel is
+shut down before :func:`execute` returns. A failure is a :class:`BuildError` naming notebook and cell."""
 
 from __future__ import annotations
 

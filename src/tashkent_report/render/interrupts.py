@@ -1,8 +1,7 @@
-"""SIGINT and SIGTERM as one exception in the main thread, held back where a step must not be cut.
-
-As :class:`Interrupted` rather than Python's defaults (``KeyboardInterrupt``, instant death), a stopped
-build shuts its kernels down and says so in one message. Only the first signal is raised: a second
-(Ctrl-C again, or one sent to make's whole process group) cannot cut the clean-up."""
+"""SIGINT and SIGTERM as one exception in the main thread, held back where a step must not be cut: as
+:class:`Interrupted` (not ``KeyboardInterrupt`` or instant death), a stopped build shuts its kernels down
+and says so once. Only the first is raised: a second (Ctrl-C again, or make's whole process group's)
+cannot cut the clean-up."""
 
 from __future__ import annotations
 
