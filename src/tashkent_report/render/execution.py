@@ -150,9 +150,8 @@ async def _execute_one(path: Path, timeout: int, env: dict | None, ready=None) -
 
 def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             auditors: list[Path] = ()) -> list[tuple[Path, object]]:
-    """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors``
-    start their kernel as soon as a worker is free, then wait for the others, which they read as
-    executed from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS."""
+    """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors`` start
+    their kernel, then wait to read the others, executed, from the folder $TASHKENT_EXECUTED_NOTEBOOKS."""
     import nbformat
 
     async def main(folder: str):

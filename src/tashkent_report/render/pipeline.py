@@ -62,8 +62,7 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
 
 
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
-    """Execute notebooks side by side, each in its own kernel; a chapter whose metadata says it audits
-    the report (methods) reads the others as this build executed them."""
+    """Execute notebooks side by side; a chapter whose metadata says it audits the report reads the others."""
     auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
                 .get("audits_the_report")]
     return execution.execute(paths, timeout, WORKERS, auditors)
@@ -84,8 +83,7 @@ def combine(executed: list[tuple[Path, object]]):
 
 
 def to_html(nb, meta: dict, analyst: bool = False) -> str:
-    """The readers' edition (no code) or the analysts' (code shown, hide-input folded), rendered by
-    the report exporter (`jupyter nbconvert --to report`); a cross-reference to nowhere stops it."""
+    """The readers' or the analysts' edition, as `jupyter nbconvert --to report` renders it, strictly."""
     from traitlets.config import Config
 
     from tashkent_report.render.exporters import BrokenReferences, ReportHTMLExporter
