@@ -1,5 +1,3 @@
-"""``python -m tashkent_report.render``: build the report (see pipeline.py)."""
-
 from tashkent_report.render.pipeline import run
 
-raise SystemExit(run())
+raise SystemExit(run())  # python -m tashkent_report.render: build the report

@@ -1,19 +1,16 @@
-"""Execute the notebooks, each in a fresh kernel (nbclient), and stop cleanly at the first failure.
-
-They run in one asyncio loop on a thread of its own, the main thread taking the signals; a failure
-or an interrupt cancels them all, and every kernel is shut down before :func:`execute` returns. A
-failure is a :class:`BuildError` naming the notebook, the cell (numbered from 1 as JupyterLab shows
-them, and its id), the ``{eval}`` expression where a Markdown cell's was running, and what to do."""
+"""Execute the notebooks, each in a fresh kernel (nbclient), in one asyncio loop on a thread of its own
+(the main thread takes the signals). The first failure or an interrupt cancels them all; every kernel is
+shut down before :func:`execute` returns. A failure is a :class:`BuildError` naming notebook and cell."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 from tashkent_report.config import EXECUTED_VARIABLE, relative
@@ -21,7 +18,7 @@ from tashkent_report.errors import BuildError
 
 CELL_TIMEOUT = 120  # no cell of this report needs more than seconds: two minutes means stuck
 TIMEOUT_VARIABLE = "TASHKENT_CELL_TIMEOUT"
-CLEANUP_WAIT = 30.0  # seconds to wait for the kernels to shut down after a failure or interrupt
+CLEANUP_WAIT = 30.0  # seconds to wait for the kernels to shut down after an interrupt
 RUNNING: dict[Path, dict] = {}  # notebook: the cell it runs (index, id, cell), for the heartbeat
 RUN_HINT = "open the notebook (make lab) and run it top to bottom; then run make report again."
 
@@ -39,32 +36,24 @@ def cell_timeout(value: str | None = None) -> int:
 
 
 def load_notebook(path: Path):
-    """Read and validate one notebook; anything wrong is a BuildError naming the file."""
+    """Read and validate one notebook; anything wrong is a BuildError naming the file and the reason."""
     import nbformat
 
-    where = relative(path)
-    hint = (f"Restore it (git checkout -- {where}) or open and save it again in JupyterLab (make lab), "
-            "then run make report again.")
     try:
         text = Path(path).read_bytes().decode("utf-8")
         data = json.loads(text)
-    except OSError as exc:
-        raise BuildError(f"{where}: cannot read the notebook: {exc.strerror or exc}", hint) from exc
-    except UnicodeDecodeError as exc:
-        raise BuildError(f"{where}: not a notebook: not UTF-8 (byte {exc.start})", hint) from exc
-    except json.JSONDecodeError as exc:
-        raise BuildError(f"{where}: not a notebook: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                         f"{exc.msg})", hint) from exc
-    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
-        raise BuildError(f"{where}: not a notebook: valid JSON, but without 'nbformat' and 'cells'", hint)
-    if data["nbformat"] != 4:
-        raise BuildError(f"{where}: notebook format {data['nbformat']!r}; the build reads format 4", hint)
-    try:
+        version = data.get("nbformat") if isinstance(data, dict) else None
+        if version != 4 or "cells" not in data:
+            raise ValueError(f"valid JSON, but no notebook of format 4 ('nbformat': {version!r})")
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
-    except Exception as exc:  # nbformat.ValidationError and whatever a malformed file raises
-        raise BuildError(f"{where}: not a valid notebook: {_short(exc, 200) or type(exc).__name__}",
-                         hint) from exc
+    except Exception as exc:  # OSError, UnicodeDecodeError, JSONDecodeError, nbformat.ValidationError, ...
+        reason = exc.strerror if isinstance(exc, OSError) else _short(exc, 200) or type(exc).__name__
+        if isinstance(exc, json.JSONDecodeError):
+            reason = f"not valid JSON: {reason}"
+        raise BuildError(f"{relative(path)}: not a readable notebook: {reason}",
+                         f"Restore it (git checkout -- {relative(path)}) or open and save it again in "
+                         "JupyterLab (make lab), then run make report again.") from exc
     return nb
 
 
@@ -80,16 +69,19 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
     from tashkent_report.analysis.myst import expressions
     from tashkent_report.render.expressions import ExpressionError
 
-    if isinstance(exc, ExpressionError):
-        return BuildError(f"{relative(path)}, {exc}", "Define the name in a code cell above the Markdown "
-                          f"cell, or correct the expression: {RUN_HINT}")
     where = relative(path)
-    if run.get("index") is not None:
-        where += f", cell {run['index'] + 1} (id {run.get('id') or '?'})"
-        cell = run.get("cell") or {}
-        found = [f"{{eval}}`{e}`" for e in expressions(cell.get("source", ""))] if cell.get(
-            "cell_type") == "markdown" else []
-        where += f", the expression{'s' * (len(found) > 1)} {', '.join(found)}" if found else ""
+    if isinstance(exc, ExpressionError):
+        return BuildError(f"{where}, {exc}", "Define the name in a code cell above the Markdown "
+                          f"cell, or correct the expression: {RUN_HINT}")
+    if run.get("index") is None:
+        return BuildError(f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
+                          getattr(exc, "hint", "") or "Run make report again; if this happens again, "
+                          "reinstall the environment (make clean-venv venv).")
+    cell = run.get("cell") or {}
+    source = cell.get("source", "") if cell.get("cell_type") == "markdown" else ""
+    found = [f"{{eval}}`{e}`" for e in expressions(source)]
+    where += f", cell {run['index'] + 1} (id {run.get('id') or '?'})"
+    where += f", the expression{'s' * (len(found) > 1)} {', '.join(found)}" if found else ""
     if isinstance(exc, CellExecutionError):
         return BuildError(f"{where} failed: {exc.ename}: {_short(exc.evalue)}", f"Fix the cell: {RUN_HINT}")
     if isinstance(exc, CellTimeoutError):
@@ -100,17 +92,13 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
         return BuildError(f"{where}: the kernel died while running this cell", "Its process ended "
                           "(os._exit, a crash in compiled code, or memory ran out): run the notebook in "
                           "JupyterLab (make lab) to find the cause.")
-    if run.get("index") is None:
-        return BuildError(f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
-                          getattr(exc, "hint", "") or "Run make report again; if this happens again, "
-                          "reinstall the environment (make clean-venv venv).")
     return BuildError(f"{where} could not be run: {type(exc).__name__}: {_short(exc)}",
                       "Run make report again; if this happens again, report the traceback of ARGS=--debug.")
 
 
 def check_stderr(path: Path, nb) -> None:
-    """No stream on stderr in a cell readers see (any but remove-cell): it would be published, and a
-    warning naming a random folder would make two builds differ."""
+    """No stderr stream in a cell readers see (not remove-cell): it would be published, and a warning
+    naming a random folder would make two builds differ."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "remove-cell" in cell.get("metadata", {}).get("tags", []):
             continue
@@ -144,25 +132,17 @@ async def _execute_one(path: Path, timeout: int, env: dict | None, ready=None) -
                               env={**os.environ, **(env or {})},
                               extra_arguments=["--HistoryManager.hist_file=:memory:"])
         if ready:
-            run["waiting"] = True
             await ready()
-            run["waiting"] = False
         await client.async_execute()
-    except asyncio.CancelledError:
-        raise
     except Exception as exc:
-        if run.get("waiting"):  # another notebook's failure, named already
-            raise
         raise failure(path, run, exc, timeout) from exc
     finally:
         RUNNING.pop(path, None)
-        try:
+        with suppress(Exception):  # already gone
             if client.kc is not None:
                 client.kc.stop_channels()
             if km.has_kernel:
                 await km.shutdown_kernel(now=True)
-        except Exception:
-            pass  # already gone
         km.cleanup_connection_file()  # the kernel's private folder goes with it (kernels.py)
     check_stderr(path, nb)
     return nb
@@ -170,9 +150,8 @@ async def _execute_one(path: Path, timeout: int, env: dict | None, ready=None) -
 
 def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             auditors: list[Path] = ()) -> list[tuple[Path, object]]:
-    """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors``
-    start their kernel as soon as a worker is free, then wait for the others, which they read as
-    executed from a private folder named in $TASHKENT_EXECUTED_NOTEBOOKS."""
+    """Run notebooks ``workers`` at a time; return them executed, in the order given. ``auditors`` start
+    their kernel, then wait to read the others, executed, from the folder $TASHKENT_EXECUTED_NOTEBOOKS."""
     import nbformat
 
     async def main(folder: str):
@@ -182,58 +161,51 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             async with slots:
                 return await _execute_one(path, timeout, env, ready)
 
-        async def written():
+        async def written():  # another notebook's failure cancels this one: that one is named
             for path, nb in zip(others, await asyncio.gather(*started.values()), strict=True):
                 nbformat.write(nb, Path(folder) / path.name)
 
-        started = {path: asyncio.ensure_future(one(path)) for path in others}
-        tasks = [started.get(path) or asyncio.ensure_future(one(path, {EXECUTED_VARIABLE: folder}, written))
-                 for path in paths]
+        # The first failure cancels the other notebooks (nbclient may report one so cancelled as a dead
+        # kernel: the first failure wins), as does an interrupt.
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            # The first failure wins: nbclient reports a notebook cancelled because of it as a dead kernel.
-            failed = [t.exception() for t in tasks if t.done() and not t.cancelled() and t.exception()]
-        finally:  # after a failure or an interrupt, every other notebook is cancelled
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        if failed:
-            raise failed[0]
+            async with asyncio.TaskGroup() as group:
+                started = {path: group.create_task(one(path)) for path in others}
+                env = {EXECUTED_VARIABLE: folder}
+                tasks = [started.get(path) or group.create_task(one(path, env, written)) for path in paths]
+        except ExceptionGroup as failed:  # the first to fail, with its own cause
+            first = failed.exceptions[0]
+            raise first from first.__cause__
         return [task.result() for task in tasks]
 
-    folder = tempfile.mkdtemp(prefix="tashkent-executed-")
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(main(folder))
-    # An Event, not Thread.join: a signal during join makes 3.11's threading (its bpo-45274 clean-up)
-    # release the running thread's lock and take it for stopped.
-    finished = threading.Event()
+    with tempfile.TemporaryDirectory(prefix="tashkent-executed-", ignore_cleanup_errors=True) as folder:
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(main(folder))
+        # An Event, not Thread.join: a signal during join makes 3.11's threading (its bpo-45274 clean-up)
+        # release the running thread's lock and take it for stopped.
+        finished = threading.Event()
 
-    def run():
-        try:
-            loop.run_until_complete(task)
-        except BaseException:
-            pass  # kept in the task, for the waiting thread
-        finally:  # as asyncio.run ends: what nbclient left running (its kernel-alive polls) is cancelled
+        def run():
             try:
-                left = asyncio.all_tasks(loop)
-                for pending in left:
-                    pending.cancel()
-                if left:
+                with suppress(BaseException):  # the outcome is the task's, for the waiting thread
+                    loop.run_until_complete(task)
+                # As asyncio.run ends: what nbclient left running (its kernel-alive polls) is cancelled.
+                if left := asyncio.all_tasks(loop):
+                    for pending in left:
+                        pending.cancel()
                     loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             finally:
                 finished.set()
 
-    threading.Thread(target=run, name="notebooks", daemon=True).start()
-    try:
-        finished.wait()
-    except BaseException:  # an interrupt: every kernel stops before it goes on
-        loop.call_soon_threadsafe(task.cancel)
-        finished.wait(CLEANUP_WAIT)
-        raise
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if finished.is_set():
-            loop.close()
+        threading.Thread(target=run, name="notebooks", daemon=True).start()
+        try:
+            finished.wait()
+        except BaseException:  # an interrupt: every kernel stops before it goes on
+            loop.call_soon_threadsafe(task.cancel)
+            finished.wait(CLEANUP_WAIT)
+            raise
+        finally:
+            if finished.is_set():
+                loop.close()
     return list(zip(paths, task.result(), strict=True))
 
 

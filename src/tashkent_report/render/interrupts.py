@@ -1,8 +1,7 @@
-"""SIGINT and SIGTERM as one exception in the main thread, held back where a step must not be cut.
-
-Python's defaults (``KeyboardInterrupt``, instant death) skip every clean-up; as :class:`Interrupted`,
-a stopped build shuts its kernels down and says so in one message. Only the first signal is raised:
-a second (Ctrl-C again, or one sent to make's whole process group) cannot cut the clean-up."""
+"""SIGINT and SIGTERM as one exception in the main thread, held back where a step must not be cut: as
+:class:`Interrupted` (not ``KeyboardInterrupt`` or instant death), a stopped build shuts its kernels down
+and says so once. Only the first is raised: a second (Ctrl-C again, or make's whole process group's)
+cannot cut the clean-up."""
 
 from __future__ import annotations
 
@@ -17,20 +16,18 @@ class Interrupted(BaseException):
     """The build was asked to stop (SIGINT or SIGTERM)."""
 
     def __init__(self, signum: int):
-        self.signum, self.name = signum, signal.Signals(signum).name
-        super().__init__(self.name)
-
-
-def _raise(signum: int):
-    _state["raised"] = True
-    raise Interrupted(signum)
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
 
 
 def _handler(signum, frame):
-    if _state["held"] and not _state["raised"]:
+    if _state["raised"]:
+        return
+    if _state["held"]:
         _state["pending"] = _state["pending"] or signum
-    elif not _state["raised"]:
-        _raise(signum)
+    else:
+        _state["raised"] = True
+        raise Interrupted(signum)
 
 
 @contextmanager
@@ -55,4 +52,4 @@ def held():
         _state["held"] -= 1
     if not _state["held"] and _state["pending"]:
         signum, _state["pending"] = _state["pending"], None
-        _raise(signum)
+        _handler(signum, None)

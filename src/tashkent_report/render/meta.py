@@ -10,9 +10,8 @@ from tashkent_report import inputs as hashed_inputs
 from tashkent_report.config import DATA, NOTEBOOKS, PACKAGE, ROOT, chapters, relative
 from tashkent_report.errors import BuildError
 
-# Everything a build reads, each under a fixed label and its path below the folder (two clones of one
-# commit, wherever they sit, have one fingerprint). In data/, only the declared inputs: the data
-# package's descriptor, the files its resources name and the numeral allow-list; no editor junk.
+# Everything a build reads, under fixed labels (see inputs.py). In data/, only the declared inputs: the
+# descriptor, the files its resources name and the numeral allow-list; no editor junk.
 DECLARED, CHAPTERS = "the data package's files", "the chapters"
 INPUT_GLOBS = [("notebooks", NOTEBOOKS, CHAPTERS), ("data", DATA, DECLARED),
                ("package", PACKAGE, "**/*.py"), ("package", PACKAGE, "render/templates/**/*"),

@@ -1,7 +1,6 @@
-"""Build the report: check the data, execute the notebooks, audit the prose's numbers, render HTML
-and PDF, switch ``reports/`` to the new build (publish.py); each step printed with its time. Every
-failure ends in one message, "Build stopped: ...", naming the file (and notebook and cell) and what
-to do: exit status 1, or 130/143 for SIGINT/SIGTERM, no traceback unless ``--debug``."""
+"""Build the report: check the data, execute the notebooks, audit the prose's numbers, render HTML and
+PDF, switch ``reports/`` (publish.py). Every failure ends in one message, "Build stopped: ...", naming
+the file (notebook, cell) and what to do; status 1, or 130/143 for SIGINT/SIGTERM; --debug: traceback."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
 from tashkent_report.errors import BuildError
 from tashkent_report.render import execution, publish
 from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions
-from tashkent_report.render.meta import fingerprint, report_meta  # noqa: F401 (the build's API)
+from tashkent_report.render.meta import fingerprint, report_meta
 
 FINGERPRINT = ".inputs.sha256"
 OUTPUT_NAMES = ("report.html", "report-analyst.html", "report.pdf", FINGERPRINT)  # all a build writes
@@ -62,8 +62,7 @@ def execute(path: Path, timeout: int = execution.CELL_TIMEOUT):
 
 
 def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> list[tuple[Path, object]]:
-    """Execute notebooks side by side, each in its own kernel; a chapter whose metadata says it audits
-    the report (methods) reads the others as this build executed them."""
+    """Execute notebooks side by side; a chapter whose metadata says it audits the report reads the others."""
     auditors = [p for p in paths if execution.load_notebook(p).metadata.get("tashkent_report", {})
                 .get("audits_the_report")]
     return execution.execute(paths, timeout, WORKERS, auditors)
@@ -84,8 +83,7 @@ def combine(executed: list[tuple[Path, object]]):
 
 
 def to_html(nb, meta: dict, analyst: bool = False) -> str:
-    """The readers' edition (no code) or the analysts' (code shown, hide-input folded), rendered by
-    the report exporter (`jupyter nbconvert --to report`); a cross-reference to nowhere stops it."""
+    """The readers' or the analysts' edition, as `jupyter nbconvert --to report` renders it, strictly."""
     from traitlets.config import Config
 
     from tashkent_report.render.exporters import BrokenReferences, ReportHTMLExporter
@@ -105,14 +103,15 @@ def pdf_worker():
     """``render(html)`` -> ``result()``, the PDF: laid out by a process started now, which imports
     WeasyPrint while the notebooks run and lays the PDF out while this one renders the analysts'
     edition. In a session of its own: a Ctrl-C is this process's to handle, which kills it."""
-    errors = tempfile.TemporaryFile()
-    worker = subprocess.Popen(PDF_WORKER, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=errors, start_new_session=True)
+    with tempfile.TemporaryFile() as errors:
+        worker = subprocess.Popen(PDF_WORKER, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=errors, start_new_session=True)
 
-    def render(html: str):
-        with suppress(BrokenPipeError):  # the worker failed: result() says why
-            worker.stdin.write(html.encode())
-            worker.stdin.close()
+        def render(html: str):
+            with suppress(BrokenPipeError):  # the worker failed: result() says why
+                worker.stdin.write(html.encode())
+                worker.stdin.close()
+            return result
 
         def result() -> bytes:
             pdf = worker.stdout.read()
@@ -120,13 +119,11 @@ def pdf_worker():
                 errors.seek(0)
                 raise BuildError(f"WeasyPrint could not render the PDF: {errors.read().decode()[-500:]}")
             return pdf
-        return result
-    try:
-        yield render
-    finally:
-        worker.kill()
-        worker.wait()
-        errors.close()
+        try:
+            yield render
+        finally:
+            worker.kill()
+            worker.wait()
 
 
 def build(out: Path = REPORTS, force: bool = False, timeout: int = execution.CELL_TIMEOUT) -> dict:
@@ -136,7 +133,7 @@ def build(out: Path = REPORTS, force: bool = False, timeout: int = execution.CEL
             (out / name).is_file() for name in OUTPUT_NAMES):
         print(f"Report up to date: no input changed since the last build ({publish.shown(stamp)}).")
         return {}
-    from tashkent_report.analysis.audit import AuditError, check, check_quotes
+    from tashkent_report.analysis.audit import check, check_quotes
     from tashkent_report.analysis.dataset import load_facts
     from tashkent_report.render.kernels import scan_fonts
 
@@ -155,11 +152,8 @@ def build(out: Path = REPORTS, force: bool = False, timeout: int = execution.CEL
             executed = execute_all(paths, timeout)
         title = [meta[key] for key in ("title", "subtitle", "source", "date_note")]
         with step("auditing every number in the report's prose"):
-            try:
-                check(executed, facts.figures, title)
-                check_quotes(executed, facts.text)
-            except AuditError as exc:
-                raise BuildError(str(exc)) from exc
+            check(executed, facts.figures, title)
+            check_quotes(executed, facts.text)
         book = combine(executed)
         with step("rendering HTML and PDF (readers' and analysts' editions)"):
             html = to_html(book, meta)
@@ -201,6 +195,7 @@ def execute_in_place(timeout: int = execution.CELL_TIMEOUT, paths: list[Path] | 
 
 def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple[str, int]:
     """The one message a build stops with, and its exit status (``out`` None: execute in place)."""
+    from tashkent_report.analysis.audit import AuditError
     from tashkent_report.analysis.dataset import DataError
 
     if out is None:
@@ -209,9 +204,8 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
         unchanged = f"{publish.shown(out)}/ is unchanged: it still holds the last good build."
     else:
         unchanged = f"Nothing was written: {publish.shown(out)} is as it was."
-    if isinstance(exc, KeyboardInterrupt | Interrupted):
-        signum = getattr(exc, "signum", signal.SIGINT)
-        name = signal.Signals(signum).name
+    if isinstance(exc, Interrupted):
+        signum, name = exc.signum, signal.Signals(exc.signum).name
         if out is not None and publish.absolute(out) in publish.SWITCHED:
             return (f"Build stopped by {name}, just after the new report was switched in: "
                     f"{publish.shown(out)}/ holds the complete new build.", 128 + signum)
@@ -220,8 +214,8 @@ def stop_message(exc: BaseException, out: Path | None, doing: str = "") -> tuple
                 128 + signum)
     if isinstance(exc, DataError):
         hint = "Correct the file (docs/data.md: How to add or correct a fact), then run make report again."
-    elif isinstance(exc, BuildError):
-        hint = exc.hint or "Correct what the message names, then run make report again."
+    elif isinstance(exc, BuildError | AuditError):
+        hint = getattr(exc, "hint", "") or "Correct what the message names, then run make report again."
     else:
         return (f"Build stopped: unexpected {type(exc).__name__}: {exc}\n{unchanged}\n"
                 "This is a bug in the build: run make report ARGS=--debug and report the traceback.", 1)
@@ -263,10 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             timeout = execution.cell_timeout(args.timeout)
             execute_in_place(timeout) if out is None else build(out, force=args.force, timeout=timeout)
             print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
-        except (Exception, KeyboardInterrupt, Interrupted) as exc:  # every failure ends in one message
+        except (Exception, Interrupted) as exc:  # every failure ends in one message
             if args.debug:
-                import traceback
-
                 traceback.print_exc()
             message, status = stop_message(exc, out, DOING[0])
             print(f"\n{message}", file=sys.stderr, flush=True)
