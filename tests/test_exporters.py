@@ -107,6 +107,23 @@ def test_the_whole_report_fails_on_a_dangling_reference_one_chapter_does_not():
     assert "As Table shows." in html and "tab-elsewhere" not in html
 
 
+@pytest.mark.parametrize(("cell_id", "source", "message"), [
+    ("sec-two", "# Two\n\nSee [Table](#cell-id=tab-gone).",
+     "cross-references point nowhere: #cell-id=tab-gone in {}"),
+    ("sec-one", "# Again", "{}: the label sec-one is given to two cells"),
+    ("sec-two", "# Two\n\n{eval}`n` delegations.", "{}: the expression {{eval}}`n` has no result: run the "
+     "notebook (make execute, or Run All in JupyterLab and save)"),
+])
+def test_a_rendering_failure_names_the_notebook_and_cell_as_jupyterlab_numbers_them(cell_id, source, message):
+    one = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# One", id="sec-one")])
+    two = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Intro", id="intro"),
+                                          nbformat.v4.new_markdown_cell(source, id=cell_id)])
+    book = build.combine([(NOTEBOOKS / "01-one.ipynb", one), (NOTEBOOKS / "02-two.ipynb", two)])
+    with pytest.raises(build.BuildError) as caught:
+        build.to_html(book, build.report_meta({"sources": [{"title": "t", "path": "p"}]}, "0" * 64))
+    assert str(caught.value) == message.format(f"notebooks/02-two.ipynb, cell 2 (id {cell_id})")
+
+
 def test_executed_removed_cells_still_run_before_they_are_removed():
     """remove-cell drops a cell from the page, not from the run (`--execute` with our exporter)."""
     nb = nbformat.v4.new_notebook()

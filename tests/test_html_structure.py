@@ -22,11 +22,11 @@ def numbered(*cells):
 
 @pytest.mark.parametrize(("cells", "message"), [
     ([cell("md", "sec-a", "# A"), cell("md", "n03-sec-a", "## A again")],
-     "the label sec-a is given to two cells"),
+     "cell n03-sec-a: the label sec-a is given to two cells"),
     ([cell("code", "chart", "#| fig-cap: A chart.\nx")],
      "cell chart: a cell with fig-cap needs an id starting with fig- (its label)"),
     ([cell("md", "sec-a", "No heading here.")],
-     "a cell labelled as a section has no heading: 'No heading here.'"),
+     "cell sec-a: a cell labelled as a section has no heading: 'No heading here.'"),
 ])
 def test_a_structure_error_names_what_is_wrong(cells, message):
     with pytest.raises(StructureError) as caught:

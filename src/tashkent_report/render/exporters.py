@@ -26,7 +26,16 @@ SCRIPTED = ("application/vnd.jupyter.widget-view+json", "application/javascript"
 
 
 class BrokenReferences(ValueError):
-    """Cross-references (to a cell, #q-…, #src-…) that point to nothing in the document."""
+    """Cross-references (to a cell, #q-…, #src-…) that point to nothing: ``broken``, each (fragment,
+    id of the cell holding the link)."""
+
+    def __init__(self, broken: list[tuple[str, str]]):
+        self.broken = broken
+        super().__init__(f"cross-references point nowhere: {shown(broken)}")
+
+
+def shown(broken: list[tuple[str, str]]) -> str:
+    return ", ".join(f"#{fragment}" + f" (cell {cell})" * bool(cell) for fragment, cell in broken)
 
 
 class EditionTagRemovePreprocessor(TagRemovePreprocessor):
@@ -105,10 +114,9 @@ class ReportHTMLExporter(HTMLExporter):
         body, resources = super().from_notebook_node(nb, resources=resources, **kw)
         html, broken = finish(body, unlink_broken=not self.strict_references)
         if broken and self.strict_references:
-            raise BrokenReferences(f"cross-references point nowhere: {', '.join('#' + b for b in broken)}")
+            raise BrokenReferences(broken)
         if broken:
-            self.log.info("%d links to other chapters shown as text: %s", len(broken),
-                          ", ".join("#" + b for b in broken))
+            self.log.info("%d links to other chapters shown as text: %s", len(broken), shown(broken))
         return html, resources
 
 

@@ -36,7 +36,11 @@ def label_of(cell_id: str) -> tuple[str | None, str]:
 
 
 class StructureError(ValueError):
-    """A label typed twice, or a caption on a cell whose id is not its label."""
+    """A label typed twice, a section without a heading, or a caption on a cell whose id is not its label."""
+
+    def __init__(self, cell_id: str, detail: str):
+        self.cell_id, self.detail = cell_id, detail
+        super().__init__(f"cell {cell_id}: {detail}")
 
 
 class Numbering(Preprocessor):
@@ -52,7 +56,7 @@ class Numbering(Preprocessor):
         for index, cell in enumerate(nb.cells):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
-                raise StructureError(f"the label {label} is given to two cells")
+                raise StructureError(cell.get("id", ""), f"the label {label} is given to two cells")
             if cell.cell_type == "code" and (number := caption(cell, label, counts)):
                 labels[label] = number
             if cell.cell_type != "markdown":
@@ -64,7 +68,8 @@ class Numbering(Preprocessor):
                 continue
             opened = next((i for i, t in enumerate(tokens) if t.type == "heading_open"), None)
             if opened is None:
-                raise StructureError(f"a cell labelled as a section has no heading: {cell.source[:60]!r}")
+                raise StructureError(cell.id, "a cell labelled as a section has no heading: "
+                                     f"{cell.source[:60]!r}")
             level, title = int(tokens[opened].tag[1]), "".join(
                 t.content for t in tokens[opened + 1].children if t.type in ("text", "code_inline"))
             if level > 1:
@@ -105,7 +110,7 @@ def caption(cell, label: str, counts: dict) -> str | None:
         return None
     start, word = KINDS[kind]
     if not label.startswith(start):
-        raise StructureError(f"cell {cell.get('id')}: a cell with {kind} needs an id starting with {start} "
+        raise StructureError(cell.get("id", ""), f"a cell with {kind} needs an id starting with {start} "
                              "(its label)")
     counts[word] += 1
     number, cell.source = f"{word} {counts[word]}", code
@@ -214,16 +219,18 @@ def html_token(content: str) -> Token:
 LOCAL_LINK = re.compile(r"^(?:[\w.-]+\.ipynb)?#(?P<fragment>.+)$")
 
 
-def localise(soup: BeautifulSoup, unlink: bool) -> list[str]:
-    """Links written for JupyterLab (``05-appendix.ipynb#q-delegations``) made links within the
-    page; returns the fragments that find nothing on it, whose links become text if ``unlink``."""
+def localise(soup: BeautifulSoup, unlink: bool) -> list[tuple[str, str]]:
+    """Links written for JupyterLab (``05-appendix.ipynb#q-delegations``) made links within the page;
+    returns (fragment, id of the cell holding the link) of those that find nothing on it, whose links
+    become text if ``unlink``."""
     ids = {element["id"] for element in soup.find_all(id=True)}
     broken = []
     for link in soup.find_all("a", href=LOCAL_LINK):
         fragment = LOCAL_LINK.match(link["href"])["fragment"]
         link["href"] = f"#{fragment}"
         if fragment not in ids or fragment.startswith(CELL):
-            broken.append(fragment)
+            cell = link.find_parent(id=re.compile(f"^{CELL}"))  # the template's cell anchor
+            broken.append((fragment, cell["id"].removeprefix(CELL) if cell else ""))
             if unlink:
                 link.unwrap()
     return list(dict.fromkeys(broken))
@@ -301,7 +308,7 @@ SANITISER = nh3.Cleaner(
     url_schemes={"http", "https", "mailto", "data"}, attribute_filter=url_kept)
 
 
-def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[str]]:
+def finish(page: str, unlink_broken: bool = False) -> tuple[str, list[tuple[str, str]]]:
     """The finished page, its <main> (every cell) allow-listed; and its links that point nowhere."""
     head, opened, rest = page.partition("<main>")
     body, closed, tail = rest.rpartition("</main>")

@@ -29,6 +29,7 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOING = [""]  # the step under way, for the message of an interrupted build
 DONE = [""]  # what a finished build left, for a signal that comes after it
 notebooks = chapters  # the chapters, in the order their numbers give
+WHERE: dict[str, str] = {}  # a combined report's cell id: its notebook and cell, for messages
 # pdf.write_pdf as the exporters call it, in a process of its own: same HTML and SOURCE_DATE_EPOCH.
 PDF_WORKER = [sys.executable, "-m", "tashkent_report.render.pdf"]
 
@@ -75,9 +76,11 @@ def combine(executed: list[tuple[Path, object]]):
     from tashkent_report.render.html import book_cell_id
 
     book = nbformat.v4.new_notebook(metadata=dict(executed[0][1].metadata))
+    WHERE.clear()
     for path, nb in executed:
-        for cell in map(nbformat.from_dict, nb.cells):
+        for index, cell in enumerate(map(nbformat.from_dict, nb.cells)):
             cell.id = book_cell_id(path.stem, cell.get("id", ""))
+            WHERE[cell.id] = f"{relative(path)}, cell {index + 1} (id {nb.cells[index].get('id')})"
             book.cells.append(cell)
     return book
 
@@ -94,8 +97,14 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
                                   strict_references=True)
     try:
         return exporter.from_notebook_node(nb, resources={"report": meta})[0]
-    except (BrokenReferences, ExpressionError, StructureError) as exc:
-        raise BuildError(str(exc)) from exc
+    except BrokenReferences as exc:  # each named where it is written, as JupyterLab numbers the cells
+        raise BuildError("cross-references point nowhere: " + "; ".join(
+            f"#{fragment} in {WHERE.get(cell, f'cell {cell}')}" for fragment, cell in exc.broken)) from exc
+    except ExpressionError as exc:
+        raise BuildError(f"{WHERE.get(exc.cell_id, exc.cell_id)}: the expression {{eval}}`{exc.expression}` "
+                         f"{exc.detail}") from exc
+    except StructureError as exc:
+        raise BuildError(f"{WHERE.get(exc.cell_id, f'cell {exc.cell_id}')}: {exc.detail}") from exc
 
 
 @contextmanager
