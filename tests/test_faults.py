@@ -934,19 +934,21 @@ def _held_elsewhere(lock: Path) -> bool:
     return subprocess.run([sys.executable, "-c", probe, str(lock)], timeout=60).returncode == 3
 
 
-def test_a_build_holds_the_lock_while_it_switches_and_frees_it_after(tmp_path, monkeypatch):
-    """Two builds never switch reports/ at once: the switch runs under .reports.d/.lock."""
+def test_a_build_holds_the_lock_while_its_folder_exists_and_frees_it_after(tmp_path, monkeypatch):
+    """Two builds never switch reports/ at once, and neither removes the other's folder as it tidies the
+    store: the new build's folder is made, written and switched to under .reports.d/.lock."""
     out = tmp_path / "reports"
     publish.publish(out, outputs("old"))
     lock = publish.store(out) / publish.LOCK
     seen = {}
 
     def checkpoint(label):
-        if label == "switch":
-            seen["during the switch"] = _held_elsewhere(lock)
+        if label != "create the build store":  # in check(), before the new build's folder exists
+            seen[label] = _held_elsewhere(lock)
 
     monkeypatch.setattr(publish, "_checkpoint", checkpoint)
     publish.publish(out, outputs("new"))
-    assert seen == {"during the switch": True}
+    assert seen == dict.fromkeys(["create the new build's folder", "write the new build's files",
+                                  "flush the new build's folder", "make the new link", "switch"], True)
     assert not _held_elsewhere(lock)
     assert files(out) == outputs("new")
