@@ -302,10 +302,13 @@ def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_n
     write_notebook(tmp_path / "01-first.ipynb", "print('first ran')")
     read = f"nbformat.read(os.path.join(os.environ[{EXECUTED_VARIABLE!r}], '01-first.ipynb'), 4)"
     write_notebook(tmp_path / "04-audit.ipynb",
-                   f"import os, nbformat\nprint({read}.cells[1].outputs[0].text, end='')")
+                   f"import os, nbformat\nprint({read}.cells[1].outputs[0].text, end='')",
+                   f"print(os.path.basename(os.environ[{EXECUTED_VARIABLE!r}]))")
     paths = [tmp_path / "01-first.ipynb", tmp_path / "04-audit.ipynb"]
     executed = dict(execution.execute(paths, timeout=60, workers=2, auditors=paths[1:]))
     assert executed[paths[1]].cells[1].outputs[0]["text"] == "first ran\n"
+    # Named as the kernels' folders are: if this process is killed outright, the next build sweeps it.
+    assert executed[paths[1]].cells[2].outputs[0]["text"].startswith(f"{PREFIX}{os.getpid()}-")
     ids = write_notebook(tmp_path / "01-first.ipynb", "raise RuntimeError('failed on purpose')")
     with pytest.raises(BuildError) as caught:
         execution.execute(paths, timeout=60, workers=2, auditors=paths[1:])
