@@ -95,16 +95,17 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
 
     exporter = ReportHTMLExporter(config=Config({"RenderMarkdown": {"strict": True}}), analyst=analyst,
                                   strict_references=True)
+    hint = "Correct the cell in JupyterLab (make lab), then run make report again."
     try:
         return exporter.from_notebook_node(nb, resources={"report": meta})[0]
     except BrokenReferences as exc:  # each named where it is written, as JupyterLab numbers the cells
-        raise BuildError("cross-references point nowhere: " + "; ".join(
-            f"#{fragment} in {WHERE.get(cell, f'cell {cell}')}" for fragment, cell in exc.broken)) from exc
+        broken = (f"#{fragment} in {WHERE.get(cell, f'cell {cell}')}" for fragment, cell in exc.broken)
+        raise BuildError(f"cross-references point nowhere: {'; '.join(broken)}", hint) from exc
     except ExpressionError as exc:
         raise BuildError(f"{WHERE.get(exc.cell_id, exc.cell_id)}: the expression {{eval}}`{exc.expression}` "
-                         f"{exc.detail}") from exc
+                         f"{exc.detail}", hint) from exc
     except StructureError as exc:
-        raise BuildError(f"{WHERE.get(exc.cell_id, f'cell {exc.cell_id}')}: {exc.detail}") from exc
+        raise BuildError(f"{WHERE.get(exc.cell_id, f'cell {exc.cell_id}')}: {exc.detail}", hint) from exc
 
 
 @contextmanager
