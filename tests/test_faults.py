@@ -185,10 +185,12 @@ def test_old_builds_and_a_killed_builds_folder_go(tmp_path):
     old = publish.store(out) / os.path.basename(os.readlink(out))
     killed = publish.store(out) / "v-4243-0a0b0c0d"  # a build killed outright
     killed.mkdir()
+    link = publish.store(out) / f".link-{killed.name}"  # what an earlier version's killed build left
+    link.symlink_to(killed.name)
     publish.publish(out, outputs("new"))
     assert files(out) == outputs("new")
     assert set(os.listdir(publish.store(out))) == {publish.LOCK, os.path.basename(os.readlink(out))}
-    assert not old.exists() and not killed.exists()
+    assert not old.exists() and not killed.exists() and not os.path.lexists(link)
 
 
 @pytest.mark.parametrize("make, expected", [
