@@ -156,6 +156,26 @@ def test_a_signal_at_any_step_leaves_one_whole_build(tmp_path, kind, signum):
     assert "switch" in published
 
 
+def test_a_signal_python_drops_in_a_del_still_stops_the_build(tmp_path, monkeypatch):
+    """A signal can land in a weakref callback or a __del__ (seen during rendering: threading's WeakSet),
+    whose exception Python prints as "Exception ignored" and drops: the build went on and switched
+    reports/. It is not printed, and the next step (here the switch) raises it again."""
+    out = tmp_path / "reports"
+    publish.publish(out, outputs("old"))
+    before, dropped = snapshot(out), []
+    monkeypatch.setattr(sys, "unraisablehook", dropped.append)  # what Python would print
+
+    class Collected:
+        def __del__(self):
+            signal.raise_signal(signal.SIGTERM)  # its handler runs here, and raises here
+
+    with pytest.raises(interrupts.Interrupted) as caught, interrupts.raised_as_exceptions():
+        Collected()  # collected at once: the Interrupted its __del__ raised is dropped
+        publish.publish(out, outputs("new"))
+    assert caught.value.signum == signal.SIGTERM
+    assert dropped == [] and snapshot(out) == before
+
+
 def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):
     previous = os.umask(0o022)
     try:

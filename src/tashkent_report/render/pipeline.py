@@ -19,7 +19,7 @@ from pathlib import Path
 from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
 from tashkent_report.errors import BuildError
 from tashkent_report.render import execution, publish
-from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions
+from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions, swallowed
 from tashkent_report.render.meta import fingerprint, report_meta
 
 FINGERPRINT = ".inputs.sha256"
@@ -37,6 +37,7 @@ PDF_WORKER = [sys.executable, "-m", "tashkent_report.render.pdf"]
 @contextmanager
 def step(label: str):
     """Print a step, then its time; a note every HEARTBEAT seconds while it runs (and which cells)."""
+    swallowed()  # a signal dropped during the step before stops the build here
     print(f"  {label} ...", end="", flush=True)
     DOING[0], started, done = label.split(" (")[0], time.perf_counter(), threading.Event()
 
@@ -266,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             sweep()  # folders of kernels whose build was killed outright
             timeout = execution.cell_timeout(args.timeout)
             execute_in_place(timeout) if out is None else build(out, force=args.force, timeout=timeout)
+            swallowed()
             print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
         except (Exception, Interrupted) as exc:  # every failure ends in one message
             if args.debug:
