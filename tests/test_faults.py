@@ -176,6 +176,28 @@ def test_a_signal_python_drops_in_a_del_still_stops_the_build(tmp_path, monkeypa
     assert dropped == [] and snapshot(out) == before
 
 
+def test_a_signal_before_mains_handlers_stops_the_build_before_it_begins(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the build starts (main's imports, before its handlers): run's handler keeps it, and
+    the build stops at once; it used to run whole, switch reports/ and say it stopped after it was done."""
+    from tashkent_report.render import checkout
+
+    def foreign_package():
+        signal.raise_signal(signal.SIGINT)  # as main starts: only run's handler is in place
+        return None
+
+    monkeypatch.setattr(checkout, "foreign_package", foreign_package)
+    monkeypatch.setattr(build, "build", lambda *args, **kwargs: pytest.fail("the build began"))
+    monkeypatch.setattr(sys, "argv", ["build", "--out", str(tmp_path / "reports")])
+    handlers = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
+    try:
+        status = build.run()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    err = capsys.readouterr().err.strip()
+    assert status == 130 and err.startswith("Build stopped by SIGINT") and err.count("Build stopped") == 1
+
+
 def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):
     previous = os.umask(0o022)
     try:

@@ -28,6 +28,7 @@ HEARTBEAT = 30.0  # seconds between "still working" notes in a long step
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOING = [""]  # the step under way, for the message of an interrupted build
 DONE = [""]  # what a finished build left, for a signal that comes after it
+OUTSIDE: list[int] = []  # signals that came before main's handlers were in place, or after
 notebooks = chapters  # the chapters, in the order their numbers give
 WHERE: dict[str, str] = {}  # a combined report's cell id: its notebook and cell, for messages
 # pdf.write_pdf as the exporters call it, in a process of its own: same HTML and SOURCE_DATE_EPOCH.
@@ -264,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     started, out = time.perf_counter(), None if args.execute_in_place else args.out
     with raised_as_exceptions():  # only the first signal: a second cannot cut the clean-up or the message
         try:
+            if OUTSIDE:  # one that came as main started (its imports): the build stops before it begins
+                signal.raise_signal(OUTSIDE.pop())
             sweep()  # folders of kernels whose build was killed outright
             timeout = execution.cell_timeout(args.timeout)
             execute_in_place(timeout) if out is None else build(out, force=args.force, timeout=timeout)
@@ -279,14 +282,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> int:
-    """``main`` as the process it is: a signal in its last instants, after main's handlers are gone,
-    is named rather than left to kill the process silently."""
-    late = []
+    """``main`` as the process it is: a signal in its first or last instants, outside main's handlers,
+    is raised as the build begins or named after it, rather than left to kill the process silently."""
+    OUTSIDE.clear()
     for signum in SIGNALS:
-        signal.signal(signum, lambda signum, frame: late.append(signum))  # main installs its own over these
+        signal.signal(signum, lambda signum, frame: OUTSIDE.append(signum))  # main's own replace these
     status = main()
-    if status == 0 and late:
-        print(f"\nBuild stopped by {signal.Signals(late[0]).name} after the build was done: {DONE[0]}.",
+    if status == 0 and OUTSIDE:
+        print(f"\nBuild stopped by {signal.Signals(OUTSIDE[0]).name} after the build was done: {DONE[0]}.",
               file=sys.stderr, flush=True)
-        status = 128 + late[0]
+        status = 128 + OUTSIDE[0]
     return status
