@@ -122,6 +122,7 @@ def test_a_rendering_failure_names_the_notebook_and_cell_as_jupyterlab_numbers_t
     with pytest.raises(build.BuildError) as caught:
         build.to_html(book, build.report_meta({"sources": [{"title": "t", "path": "p"}]}, "0" * 64))
     assert str(caught.value) == message.format(f"notebooks/02-two.ipynb, cell 2 (id {cell_id})")
+    assert "make lab" in caught.value.hint  # what to do, not only what is wrong
 
 
 def test_executed_removed_cells_still_run_before_they_are_removed():

@@ -156,6 +156,48 @@ def test_a_signal_at_any_step_leaves_one_whole_build(tmp_path, kind, signum):
     assert "switch" in published
 
 
+def test_a_signal_python_drops_in_a_del_still_stops_the_build(tmp_path, monkeypatch):
+    """A signal can land in a weakref callback or a __del__ (seen during rendering: threading's WeakSet),
+    whose exception Python prints as "Exception ignored" and drops: the build went on and switched
+    reports/. It is not printed, and the next step (here the switch) raises it again."""
+    out = tmp_path / "reports"
+    publish.publish(out, outputs("old"))
+    before, dropped = snapshot(out), []
+    monkeypatch.setattr(sys, "unraisablehook", dropped.append)  # what Python would print
+
+    class Collected:
+        def __del__(self):
+            signal.raise_signal(signal.SIGTERM)  # its handler runs here, and raises here
+
+    with pytest.raises(interrupts.Interrupted) as caught, interrupts.raised_as_exceptions():
+        Collected()  # collected at once: the Interrupted its __del__ raised is dropped
+        publish.publish(out, outputs("new"))
+    assert caught.value.signum == signal.SIGTERM
+    assert dropped == [] and snapshot(out) == before
+
+
+def test_a_signal_before_mains_handlers_stops_the_build_before_it_begins(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the build starts (main's imports, before its handlers): run's handler keeps it, and
+    the build stops at once; it used to run whole, switch reports/ and say it stopped after it was done."""
+    from tashkent_report.render import checkout
+
+    def foreign_package():
+        signal.raise_signal(signal.SIGINT)  # as main starts: only run's handler is in place
+        return None
+
+    monkeypatch.setattr(checkout, "foreign_package", foreign_package)
+    monkeypatch.setattr(build, "build", lambda *args, **kwargs: pytest.fail("the build began"))
+    monkeypatch.setattr(sys, "argv", ["build", "--out", str(tmp_path / "reports")])
+    handlers = {signum: signal.getsignal(signum) for signum in interrupts.SIGNALS}
+    try:
+        status = build.run()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    err = capsys.readouterr().err.strip()
+    assert status == 130 and err.startswith("Build stopped by SIGINT") and err.count("Build stopped") == 1
+
+
 def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path):
     previous = os.umask(0o022)
     try:
@@ -185,10 +227,12 @@ def test_old_builds_and_a_killed_builds_folder_go(tmp_path):
     old = publish.store(out) / os.path.basename(os.readlink(out))
     killed = publish.store(out) / "v-4243-0a0b0c0d"  # a build killed outright
     killed.mkdir()
+    link = publish.store(out) / f".link-{killed.name}"  # what an earlier version's killed build left
+    link.symlink_to(killed.name)
     publish.publish(out, outputs("new"))
     assert files(out) == outputs("new")
     assert set(os.listdir(publish.store(out))) == {publish.LOCK, os.path.basename(os.readlink(out))}
-    assert not old.exists() and not killed.exists()
+    assert not old.exists() and not killed.exists() and not os.path.lexists(link)
 
 
 @pytest.mark.parametrize("make, expected", [
@@ -302,10 +346,13 @@ def test_an_auditor_reads_the_others_as_executed_and_a_failure_is_named_by_its_n
     write_notebook(tmp_path / "01-first.ipynb", "print('first ran')")
     read = f"nbformat.read(os.path.join(os.environ[{EXECUTED_VARIABLE!r}], '01-first.ipynb'), 4)"
     write_notebook(tmp_path / "04-audit.ipynb",
-                   f"import os, nbformat\nprint({read}.cells[1].outputs[0].text, end='')")
+                   f"import os, nbformat\nprint({read}.cells[1].outputs[0].text, end='')",
+                   f"print(os.path.basename(os.environ[{EXECUTED_VARIABLE!r}]))")
     paths = [tmp_path / "01-first.ipynb", tmp_path / "04-audit.ipynb"]
     executed = dict(execution.execute(paths, timeout=60, workers=2, auditors=paths[1:]))
     assert executed[paths[1]].cells[1].outputs[0]["text"] == "first ran\n"
+    # Named as the kernels' folders are: if this process is killed outright, the next build sweeps it.
+    assert executed[paths[1]].cells[2].outputs[0]["text"].startswith(f"{PREFIX}{os.getpid()}-")
     ids = write_notebook(tmp_path / "01-first.ipynb", "raise RuntimeError('failed on purpose')")
     with pytest.raises(BuildError) as caught:
         execution.execute(paths, timeout=60, workers=2, auditors=paths[1:])
@@ -934,19 +981,21 @@ def _held_elsewhere(lock: Path) -> bool:
     return subprocess.run([sys.executable, "-c", probe, str(lock)], timeout=60).returncode == 3
 
 
-def test_a_build_holds_the_lock_while_it_switches_and_frees_it_after(tmp_path, monkeypatch):
-    """Two builds never switch reports/ at once: the switch runs under .reports.d/.lock."""
+def test_a_build_holds_the_lock_while_its_folder_exists_and_frees_it_after(tmp_path, monkeypatch):
+    """Two builds never switch reports/ at once, and neither removes the other's folder as it tidies the
+    store: the new build's folder is made, written and switched to under .reports.d/.lock."""
     out = tmp_path / "reports"
     publish.publish(out, outputs("old"))
     lock = publish.store(out) / publish.LOCK
     seen = {}
 
     def checkpoint(label):
-        if label == "switch":
-            seen["during the switch"] = _held_elsewhere(lock)
+        if label != "create the build store":  # in check(), before the new build's folder exists
+            seen[label] = _held_elsewhere(lock)
 
     monkeypatch.setattr(publish, "_checkpoint", checkpoint)
     publish.publish(out, outputs("new"))
-    assert seen == {"during the switch": True}
+    assert seen == dict.fromkeys(["create the new build's folder", "write the new build's files",
+                                  "flush the new build's folder", "make the new link", "switch"], True)
     assert not _held_elsewhere(lock)
     assert files(out) == outputs("new")

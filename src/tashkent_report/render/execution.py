@@ -154,6 +154,8 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
     their kernel, then wait to read the others, executed, from the folder $TASHKENT_EXECUTED_NOTEBOOKS."""
     import nbformat
 
+    from tashkent_report.render.kernels import PREFIX
+
     async def main(folder: str):
         slots, others = asyncio.Semaphore(max(1, workers)), [p for p in paths if p not in auditors]
 
@@ -177,7 +179,8 @@ def execute(paths: list[Path], timeout: int = CELL_TIMEOUT, workers: int = 2,
             raise first from first.__cause__
         return [task.result() for task in tasks]
 
-    with tempfile.TemporaryDirectory(prefix="tashkent-executed-", ignore_cleanup_errors=True) as folder:
+    prefix = f"{PREFIX}{os.getpid()}-executed-"  # as a kernel's: swept if this process is killed outright
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as folder:
         loop = asyncio.new_event_loop()
         task = loop.create_task(main(folder))
         # An Event, not Thread.join: a signal during join makes 3.11's threading (its bpo-45274 clean-up)

@@ -6,10 +6,11 @@ cannot cut the clean-up."""
 from __future__ import annotations
 
 import signal
+import sys
 from contextlib import contextmanager
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_state = {"held": 0, "raised": False, "pending": None}
+_state = {"held": 0, "raised": 0, "pending": None}  # raised: the signal raised, once
 
 
 class Interrupted(BaseException):
@@ -26,25 +27,40 @@ def _handler(signum, frame):
     if _state["held"]:
         _state["pending"] = _state["pending"] or signum
     else:
-        _state["raised"] = True
+        _state["raised"] = signum
         raise Interrupted(signum)
 
 
 @contextmanager
 def raised_as_exceptions():
     """Within the block (in the main thread), the first SIGINT or SIGTERM raises :class:`Interrupted`."""
-    _state.update(raised=False, pending=None)
-    previous = {signum: signal.signal(signum, _handler) for signum in SIGNALS}
+    _state.update(raised=0, pending=None)
+    previous, hook = {signum: signal.signal(signum, _handler) for signum in SIGNALS}, sys.unraisablehook
+
+    def unraisable(info):  # one raised in a weakref callback or __del__, which Python drops: see swallowed()
+        if not isinstance(info.exc_value, Interrupted):
+            hook(info)
+
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _state.update(raised=0, pending=None)
+
+
+def swallowed() -> None:
+    """Raise again a signal whose Interrupted was dropped (raised in a weakref callback or __del__)."""
+    if _state["raised"]:
+        raise Interrupted(_state["raised"])
 
 
 @contextmanager
 def held():
-    """Defer SIGINT and SIGTERM to the end of the block."""
+    """Defer SIGINT and SIGTERM to the end of the block (which a dropped one does not begin)."""
+    swallowed()
     _state["held"] += 1
     try:
         yield

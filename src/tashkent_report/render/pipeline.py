@@ -19,7 +19,7 @@ from pathlib import Path
 from tashkent_report.config import NOTEBOOKS, REPORTS, chapters, relative
 from tashkent_report.errors import BuildError
 from tashkent_report.render import execution, publish
-from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions
+from tashkent_report.render.interrupts import SIGNALS, Interrupted, raised_as_exceptions, swallowed
 from tashkent_report.render.meta import fingerprint, report_meta
 
 FINGERPRINT = ".inputs.sha256"
@@ -28,6 +28,7 @@ HEARTBEAT = 30.0  # seconds between "still working" notes in a long step
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOING = [""]  # the step under way, for the message of an interrupted build
 DONE = [""]  # what a finished build left, for a signal that comes after it
+OUTSIDE: list[int] = []  # signals that came before main's handlers were in place, or after
 notebooks = chapters  # the chapters, in the order their numbers give
 WHERE: dict[str, str] = {}  # a combined report's cell id: its notebook and cell, for messages
 # pdf.write_pdf as the exporters call it, in a process of its own: same HTML and SOURCE_DATE_EPOCH.
@@ -37,6 +38,7 @@ PDF_WORKER = [sys.executable, "-m", "tashkent_report.render.pdf"]
 @contextmanager
 def step(label: str):
     """Print a step, then its time; a note every HEARTBEAT seconds while it runs (and which cells)."""
+    swallowed()  # a signal dropped during the step before stops the build here
     print(f"  {label} ...", end="", flush=True)
     DOING[0], started, done = label.split(" (")[0], time.perf_counter(), threading.Event()
 
@@ -95,16 +97,17 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
 
     exporter = ReportHTMLExporter(config=Config({"RenderMarkdown": {"strict": True}}), analyst=analyst,
                                   strict_references=True)
+    hint = "Correct the cell in JupyterLab (make lab), then run make report again."
     try:
         return exporter.from_notebook_node(nb, resources={"report": meta})[0]
     except BrokenReferences as exc:  # each named where it is written, as JupyterLab numbers the cells
-        raise BuildError("cross-references point nowhere: " + "; ".join(
-            f"#{fragment} in {WHERE.get(cell, f'cell {cell}')}" for fragment, cell in exc.broken)) from exc
+        broken = (f"#{fragment} in {WHERE.get(cell, f'cell {cell}')}" for fragment, cell in exc.broken)
+        raise BuildError(f"cross-references point nowhere: {'; '.join(broken)}", hint) from exc
     except ExpressionError as exc:
         raise BuildError(f"{WHERE.get(exc.cell_id, exc.cell_id)}: the expression {{eval}}`{exc.expression}` "
-                         f"{exc.detail}") from exc
+                         f"{exc.detail}", hint) from exc
     except StructureError as exc:
-        raise BuildError(f"{WHERE.get(exc.cell_id, f'cell {exc.cell_id}')}: {exc.detail}") from exc
+        raise BuildError(f"{WHERE.get(exc.cell_id, f'cell {exc.cell_id}')}: {exc.detail}", hint) from exc
 
 
 @contextmanager
@@ -262,9 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     started, out = time.perf_counter(), None if args.execute_in_place else args.out
     with raised_as_exceptions():  # only the first signal: a second cannot cut the clean-up or the message
         try:
+            if OUTSIDE:  # one that came as main started (its imports): the build stops before it begins
+                signal.raise_signal(OUTSIDE.pop())
             sweep()  # folders of kernels whose build was killed outright
             timeout = execution.cell_timeout(args.timeout)
             execute_in_place(timeout) if out is None else build(out, force=args.force, timeout=timeout)
+            swallowed()
             print(f"Done in {time.perf_counter() - started:.1f} s", flush=True)
         except (Exception, Interrupted) as exc:  # every failure ends in one message
             if args.debug:
@@ -276,14 +282,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> int:
-    """``main`` as the process it is: a signal in its last instants, after main's handlers are gone,
-    is named rather than left to kill the process silently."""
-    late = []
+    """``main`` as the process it is: a signal in its first or last instants, outside main's handlers,
+    is raised as the build begins or named after it, rather than left to kill the process silently."""
+    OUTSIDE.clear()
     for signum in SIGNALS:
-        signal.signal(signum, lambda signum, frame: late.append(signum))  # main installs its own over these
+        signal.signal(signum, lambda signum, frame: OUTSIDE.append(signum))  # main's own replace these
     status = main()
-    if status == 0 and late:
-        print(f"\nBuild stopped by {signal.Signals(late[0]).name} after the build was done: {DONE[0]}.",
+    if status == 0 and OUTSIDE:
+        print(f"\nBuild stopped by {signal.Signals(OUTSIDE[0]).name} after the build was done: {DONE[0]}.",
               file=sys.stderr, flush=True)
-        status = 128 + late[0]
+        status = 128 + OUTSIDE[0]
     return status

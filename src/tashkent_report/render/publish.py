@@ -107,5 +107,9 @@ def publish(out: Path, outputs: dict[str, bytes]) -> None:
             with suppress(OSError):  # after a switch only disk space can be lost: the next build retries
                 _fsync(out.parent)
                 for entry in os.scandir(folder):
-                    if entry.name not in (LOCK, keep):
+                    if entry.name in (LOCK, keep):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
                         shutil.rmtree(entry.path, ignore_errors=True)
+                    else:  # rmtree leaves a file or a link: an earlier version's .link-v-… was one
+                        os.unlink(entry.path)
