@@ -50,7 +50,10 @@ def test_the_list_of_quote_columns_is_complete():
     )
 
 
-@pytest.mark.parametrize("path, column, line", QUOTE_COLUMNS, ids=[f"{p}:{c}" for p, c, _ in QUOTE_COLUMNS])
+# The first column in make test, every column in make test-slow (and CI): one load of the data each.
+@pytest.mark.parametrize("path, column, line", [
+    pytest.param(*case, id=f"{case[0]}:{case[1]}", marks=[pytest.mark.slow] * bool(index))
+    for index, case in enumerate(QUOTE_COLUMNS)])
 def test_every_quote_column_is_checked_at_its_offsets(data_copy, path, column, line):
     """One quote's start moved by one character, in each quote column: the load stops there."""
     start = column.removesuffix("quote") + "start"

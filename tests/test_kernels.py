@@ -103,7 +103,9 @@ print(json.dumps({"mpl": matplotlib.get_configdir(), "mplcache": matplotlib.get_
                   "runtime": jupyter_runtime_dir()}))"""
 
 
-@pytest.mark.parametrize("home", ["unwritable", "unset", "normal"])
+# A broken HOME is an environment fault: make test-slow (and CI) try those.
+@pytest.mark.parametrize("home", [pytest.param("unwritable", marks=pytest.mark.slow),
+                                  pytest.param("unset", marks=pytest.mark.slow), "normal"])
 def test_kernels_write_nothing_of_the_users_and_leave_nothing(tmp_path, kernel_tmp, monkeypatch, home):
     """Matplotlib, IPython and Jupyter get private folders, the same for all of a process's kernels: an
     unwritable or unset HOME puts no warning in the outputs, and no kernel leaves anything behind."""
