@@ -82,7 +82,7 @@ def test_a_temporary_folder_too_long_for_a_socket_is_named_with_what_to_do(tmp_p
     with pytest.raises(BuildError) as caught:
         build.execute(path)
     message, hint = str(caught.value), caught.value.hint
-    assert "01-probe.ipynb: the kernel did not start" in message
+    assert message.startswith("the temporary folder") and "01-probe" not in message  # not its fault
     assert "too long for a Unix socket" in message and str(long_tmp) in message
     assert "TMPDIR=/tmp make report" in hint and "reinstall" not in hint and "clean-venv" not in hint
     assert os.listdir(long_tmp) == []

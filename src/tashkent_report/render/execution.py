@@ -73,9 +73,11 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
     if isinstance(exc, ExpressionError):
         return BuildError(f"{where}, {exc}", "Define the name in a code cell above the Markdown "
                           f"cell, or correct the expression: {RUN_HINT}")
+    if isinstance(exc, BuildError):  # the environment's fault (TMPDIR too long: kernels.py), not a notebook's
+        return exc
     if run.get("index") is None:
         return BuildError(f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
-                          getattr(exc, "hint", "") or "Run make report again; if this happens again, "
+                          "Run make report again; if this happens again, "
                           "reinstall the environment (make clean-venv venv).")
     cell = run.get("cell") or {}
     source = cell.get("source", "") if cell.get("cell_type") == "markdown" else ""
