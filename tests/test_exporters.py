@@ -110,7 +110,8 @@ def test_the_whole_report_fails_on_a_dangling_reference_one_chapter_does_not():
 @pytest.mark.parametrize(("cell_id", "source", "message"), [
     ("sec-two", "# Two\n\nSee [Table](#cell-id=tab-gone).",
      "cross-references point nowhere: #cell-id=tab-gone in {}"),
-    ("sec-one", "# Again", "{}: the label sec-one is given to two cells"),
+    ("sec-one", "# Again", "{}: the label sec-one is given to two cells; the other is "
+     "notebooks/01-one.ipynb, cell 1 (id sec-one)"),
     ("sec-two", "# Two\n\n{eval}`n` delegations.", "{}: the expression {{eval}}`n` has no result: run the "
      "notebook (make execute, or Run All in JupyterLab and save)"),
 ])

@@ -22,7 +22,7 @@ def numbered(*cells):
 
 @pytest.mark.parametrize(("cells", "message"), [
     ([cell("md", "sec-a", "# A"), cell("md", "n03-sec-a", "## A again")],
-     "cell n03-sec-a: the label sec-a is given to two cells"),
+     "cell n03-sec-a: the label sec-a is given to two cells (the other: cell sec-a)"),
     ([cell("code", "chart", "#| fig-cap: A chart.\nx")],
      "cell chart: a cell with fig-cap needs an id starting with fig- (its label)"),
     ([cell("md", "sec-a", "No heading here.")],

@@ -38,9 +38,9 @@ def label_of(cell_id: str) -> tuple[str | None, str]:
 class StructureError(ValueError):
     """A label typed twice, a section without a heading, or a caption on a cell whose id is not its label."""
 
-    def __init__(self, cell_id: str, detail: str):
-        self.cell_id, self.detail = cell_id, detail
-        super().__init__(f"cell {cell_id}: {detail}")
+    def __init__(self, cell_id: str, detail: str, other: str = ""):  # other: the first cell with the label
+        self.cell_id, self.detail, self.other = cell_id, detail, other
+        super().__init__(f"cell {cell_id}: {detail}" + f" (the other: cell {other})" * bool(other))
 
 
 class Numbering(Preprocessor):
@@ -56,7 +56,8 @@ class Numbering(Preprocessor):
         for index, cell in enumerate(nb.cells):
             prefix, label = label_of(cell.get("id", ""))
             if label in labels:
-                raise StructureError(cell.get("id", ""), f"the label {label} is given to two cells")
+                first = next(c.id for c in nb.cells if label_of(c.get("id", ""))[1] == label)
+                raise StructureError(cell.get("id", ""), f"the label {label} is given to two cells", first)
             if cell.cell_type == "code" and (number := caption(cell, label, counts)):
                 labels[label] = number
             if cell.cell_type != "markdown":

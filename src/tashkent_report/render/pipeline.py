@@ -107,7 +107,9 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
         raise BuildError(f"{WHERE.get(exc.cell_id, exc.cell_id)}: the expression {{eval}}`{exc.expression}` "
                          f"{exc.detail}", hint) from exc
     except StructureError as exc:
-        raise BuildError(f"{WHERE.get(exc.cell_id, f'cell {exc.cell_id}')}: {exc.detail}", hint) from exc
+        other = f"; the other is {WHERE.get(exc.other, f'cell {exc.other}')}" * bool(exc.other)
+        where = WHERE.get(exc.cell_id, f"cell {exc.cell_id}")
+        raise BuildError(f"{where}: {exc.detail}{other}", hint) from exc
 
 
 @contextmanager
