@@ -7,3 +7,9 @@ class BuildError(Exception):
     def __init__(self, message: str, hint: str = ""):
         self.hint = hint
         super().__init__(message)
+
+
+def shortened(text: object, limit: int = 300) -> str:
+    """``text`` for a message: on one line (whitespace collapsed), cut to ``limit`` characters with "…"."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -25,6 +25,8 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
+from tashkent_report.errors import shortened
+
 METADATA = "user_expressions"
 OPTION = "#|"
 # jupyterlab-myst shows a text/plain result without the quotes of a string's repr.
@@ -114,7 +116,7 @@ def _value(node, argument: bool) -> None:
         _value(node.value, argument=False)
     elif isinstance(node, ast.Call):
         if not (isinstance(node.func, ast.Name) and node.func.id in CALLS):
-            called = _clip(ast.unparse(node.func), 40)
+            called = shortened(ast.unparse(node.func), 40)
             raise Refused(f"it calls {called}(), which is not one of the presentation helpers "
                           f"prose may call ({', '.join(CALLS)})")
         for item in [*node.args, *(keyword.value for keyword in node.keywords)]:
@@ -163,12 +165,8 @@ def result_refusal(result: dict) -> str | None:
                     "prose.Phrase, cite): prose shows plain text or the report's own links")
         if not PROJECT_HTML.fullmatch(markup):
             return (f"shows HTML marked as the report's own that is not of their form: "
-                    f"{_clip(markup)!r}")
+                    f"{shortened(markup, 80)!r}")
     return None
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def shown(result: dict) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from tashkent_report.config import EXECUTED_VARIABLE, relative
-from tashkent_report.errors import BuildError
+from tashkent_report.errors import BuildError, shortened
 
 CELL_TIMEOUT = 120  # no cell of this report needs more than seconds: two minutes means stuck
 TIMEOUT_VARIABLE = "TASHKENT_CELL_TIMEOUT"
@@ -48,18 +48,13 @@ def load_notebook(path: Path):
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # OSError, UnicodeDecodeError, JSONDecodeError, nbformat.ValidationError, ...
-        reason = exc.strerror if isinstance(exc, OSError) else _short(exc, 200) or type(exc).__name__
+        reason = exc.strerror if isinstance(exc, OSError) else shortened(exc, 200) or type(exc).__name__
         if isinstance(exc, json.JSONDecodeError):
             reason = f"not valid JSON: {reason}"
         raise BuildError(f"{relative(path)}: not a readable notebook: {reason}",
                          f"Restore it (git checkout -- {relative(path)}) or open and save it again in "
                          "JupyterLab (make lab), then run make report again.") from exc
     return nb
-
-
-def _short(text, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildError:
@@ -76,7 +71,7 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
     if isinstance(exc, BuildError):  # the environment's fault (TMPDIR too long: kernels.py), not a notebook's
         return exc
     if run.get("index") is None:
-        return BuildError(f"{where}: the kernel did not start: {_short(exc) or type(exc).__name__}",
+        return BuildError(f"{where}: the kernel did not start: {shortened(exc) or type(exc).__name__}",
                           "Run make report again; if this happens again, "
                           "reinstall the environment (make clean-venv venv).")
     cell = run.get("cell") or {}
@@ -85,7 +80,8 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
     where += f", cell {run['index'] + 1} (id {run.get('id') or '?'})"
     where += f", the expression{'s' * (len(found) > 1)} {', '.join(found)}" if found else ""
     if isinstance(exc, CellExecutionError):
-        return BuildError(f"{where} failed: {exc.ename}: {_short(exc.evalue)}", f"Fix the cell: {RUN_HINT}")
+        return BuildError(f"{where} failed: {exc.ename}: {shortened(exc.evalue)}",
+                          f"Fix the cell: {RUN_HINT}")
     if isinstance(exc, CellTimeoutError):
         return BuildError(f"{where} was still running after the {timeout} s cell time limit", "Look for a "
                           "loop or a wait that never ends; if the cell really needs longer, raise the limit: "
@@ -94,7 +90,7 @@ def failure(path: Path, run: dict, exc: BaseException, timeout: int) -> BuildErr
         return BuildError(f"{where}: the kernel died while running this cell", "Its process ended "
                           "(os._exit, a crash in compiled code, or memory ran out): run the notebook in "
                           "JupyterLab (make lab) to find the cause.")
-    return BuildError(f"{where} could not be run: {type(exc).__name__}: {_short(exc)}",
+    return BuildError(f"{where} could not be run: {type(exc).__name__}: {shortened(exc)}",
                       "Run make report again; if this happens again, report the traceback of ARGS=--debug.")
 
 
@@ -108,7 +104,7 @@ def check_stderr(path: Path, nb) -> None:
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 raise BuildError(
                     f"{relative(path)}, cell {index + 1} (id {cell.get('id')}) wrote to stderr: "
-                    f"{_short(output.get('text', ''))}",
+                    f"{shortened(output.get('text', ''))}",
                     "The readers' report would show it. Remove its cause (or catch the warning in the cell), "
                     "or tag the cell remove-cell if readers need none of it.")
 
