@@ -19,7 +19,8 @@ class ExpressionError(Exception):
 
     def __init__(self, index: int, cell_id: str, expression: str, detail: str):
         self.index, self.cell_id, self.expression, self.detail = index, cell_id, expression, detail
-        super().__init__(f"cell {index + 1} (id {cell_id}): the expression {{eval}}`{expression}` {detail}")
+        self.what = f"the expression {{eval}}`{expression}` {detail}"  # without the cell: callers locate it
+        super().__init__(f"cell {index + 1} (id {cell_id}): {self.what}")
 
 
 def checked(expression: str, result: dict | None, index: int, cell, strict: bool = True) -> dict | None:

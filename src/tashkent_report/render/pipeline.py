@@ -30,7 +30,6 @@ DOING = [""]  # the step under way, for the message of an interrupted build
 DONE = [""]  # what a finished build left, for a signal that comes after it
 OUTSIDE: list[int] = []  # signals that came before main's handlers were in place, or after
 notebooks = chapters  # the chapters, in the order their numbers give
-WHERE: dict[str, str] = {}  # a combined report's cell id: its notebook and cell, for messages
 # pdf.write_pdf as the exporters call it, in a process of its own: same HTML and SOURCE_DATE_EPOCH.
 PDF_WORKER = [sys.executable, "-m", "tashkent_report.render.pdf"]
 
@@ -72,17 +71,18 @@ def execute_all(paths: list[Path], timeout: int = execution.CELL_TIMEOUT) -> lis
 
 
 def combine(executed: list[tuple[Path, object]]):
-    """One notebook holding every chapter's cells, in order, with ids kept unique."""
+    """One notebook holding every chapter's cells, in order, with ids kept unique; its metadata's
+    ``cells_from`` says where each came from, as JupyterLab numbers the cells (for messages)."""
     import nbformat
 
     from tashkent_report.render.html import book_cell_id
 
-    book = nbformat.v4.new_notebook(metadata=dict(executed[0][1].metadata))
-    WHERE.clear()
+    book = nbformat.v4.new_notebook(metadata={**executed[0][1].metadata, "cells_from": {}})
     for path, nb in executed:
         for index, cell in enumerate(map(nbformat.from_dict, nb.cells)):
-            cell.id = book_cell_id(path.stem, cell.get("id", ""))
-            WHERE[cell.id] = f"{relative(path)}, cell {index + 1} (id {nb.cells[index].get('id')})"
+            own = cell.get("id", "")
+            cell.id = book_cell_id(path.stem, own)
+            book.metadata["cells_from"][cell.id] = f"{relative(path)}, cell {index + 1} (id {own})"
             book.cells.append(cell)
     return book
 
@@ -98,18 +98,19 @@ def to_html(nb, meta: dict, analyst: bool = False) -> str:
     exporter = ReportHTMLExporter(config=Config({"RenderMarkdown": {"strict": True}}), analyst=analyst,
                                   strict_references=True)
     hint = "Correct the cell in JupyterLab (make lab), then run make report again."
+
+    def where(cell_id: str) -> str:  # the notebook and cell, as combine recorded them
+        return nb.metadata.get("cells_from", {}).get(cell_id, f"cell {cell_id}")
     try:
         return exporter.from_notebook_node(nb, resources={"report": meta})[0]
-    except BrokenReferences as exc:  # each named where it is written, as JupyterLab numbers the cells
-        broken = (f"#{fragment} in {WHERE.get(cell, f'cell {cell}')}" for fragment, cell in exc.broken)
+    except BrokenReferences as exc:
+        broken = (f"#{fragment} in {where(cell)}" for fragment, cell in exc.broken)
         raise BuildError(f"cross-references point nowhere: {'; '.join(broken)}", hint) from exc
     except ExpressionError as exc:
-        raise BuildError(f"{WHERE.get(exc.cell_id, exc.cell_id)}: the expression {{eval}}`{exc.expression}` "
-                         f"{exc.detail}", hint) from exc
+        raise BuildError(f"{where(exc.cell_id)}: {exc.what}", hint) from exc
     except StructureError as exc:
-        other = f"; the other is {WHERE.get(exc.other, f'cell {exc.other}')}" * bool(exc.other)
-        where = WHERE.get(exc.cell_id, f"cell {exc.cell_id}")
-        raise BuildError(f"{where}: {exc.detail}{other}", hint) from exc
+        other = f"; the other is {where(exc.other)}" * bool(exc.other)
+        raise BuildError(f"{where(exc.cell_id)}: {exc.detail}{other}", hint) from exc
 
 
 @contextmanager
