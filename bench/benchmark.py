@@ -119,9 +119,10 @@ def builds(runs: int, only: str = "") -> None:
         ratio = found[top] / found[bottom]
         verdict = "ok" if ratio <= target else "OVER TARGET"
         print(f"  {top} / {bottom}: {ratio:.2f}   (target <= {target}: {verdict})")
-    identical = len(set(REPORT_HASHES)) <= 1
-    print(f"  clean builds byte-identical (HTML, analysts' HTML, PDF): {'yes' if identical else 'NO'} "
-          f"({len(REPORT_HASHES)} build{'s' * (len(REPORT_HASHES) > 1)})")
+    if REPORT_HASHES:  # none with --only test
+        identical = len(set(REPORT_HASHES)) == 1
+        print(f"  clean builds byte-identical (HTML, analysts' HTML, PDF): {'yes' if identical else 'NO'} "
+              f"({len(REPORT_HASHES)} build{'s' * (len(REPORT_HASHES) > 1)})")
     print(f"load average now: {' '.join(f'{value:.2f}' for value in os.getloadavg())} (1, 5, 15 min)")
 
 
