@@ -31,10 +31,10 @@ class BrokenReferences(ValueError):
 
     def __init__(self, broken: list[tuple[str, str]]):
         self.broken = broken
-        super().__init__(f"cross-references point nowhere: {shown(broken)}")
+        super().__init__(f"cross-references point nowhere: {listed(broken)}")
 
 
-def shown(broken: list[tuple[str, str]]) -> str:
+def listed(broken: list[tuple[str, str]]) -> str:
     return ", ".join(f"#{fragment}" + f" (cell {cell})" * bool(cell) for fragment, cell in broken)
 
 
@@ -116,7 +116,7 @@ class ReportHTMLExporter(HTMLExporter):
         if broken and self.strict_references:
             raise BrokenReferences(broken)
         if broken:
-            self.log.info("%d links to other chapters shown as text: %s", len(broken), shown(broken))
+            self.log.info("%d links to other chapters shown as text: %s", len(broken), listed(broken))
         return html, resources
 
 
