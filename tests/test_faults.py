@@ -139,7 +139,7 @@ def test_a_signal_at_any_step_leaves_one_whole_build(tmp_path, kind, signum):
     for n in range(1, 50):
         with interrupts.raised_as_exceptions():
             out, before, seen, error = run_with_fault(
-                tmp_path, kind, n, lambda label: os.kill(os.getpid(), signum))
+                tmp_path, kind, n, lambda label: signal.raise_signal(signum))
         if len(seen) < n:
             assert error is None
             break
@@ -790,8 +790,8 @@ DRIVER = textwrap.dedent("""
 
     stop_at = sys.argv[1]
     def checkpoint(label):
-        if label == stop_at:
-            os.kill(os.getpid(), signal.SIGTERM)
+        if label == stop_at:  # to this thread, at this instant (os.kill's may reach another thread)
+            signal.raise_signal(signal.SIGTERM)
     publish._checkpoint = checkpoint
     build.execute_all = lambda paths, timeout: [(p, nbformat.read(p, as_version=4)) for p in paths]
     build.to_html = lambda nb, meta, analyst=False: "<html>new</html>"
@@ -878,8 +878,8 @@ SIGNAL_DRIVER = textwrap.dedent("""
     def send():
         blocked = {signal.SIGINT, signal.SIGTERM}
         signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # all of them pending at once
-        for name in names:
-            os.kill(os.getpid(), getattr(signal, name))
+        for name in names:  # to this thread: os.kill's would go to another thread (the heartbeat's),
+            signal.raise_signal(getattr(signal, name))  # which takes them in any order
         signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
 
     class Hook:
